@@ -1,0 +1,212 @@
+package zoo
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+
+	"github.com/gozoo/gozoo/io/modelfile"
+	"github.com/gozoo/gozoo/nn"
+	"github.com/gozoo/gozoo/zoo/mlp"
+)
+
+// Version is the gozoo library version written into model files.
+const Version = "0.1.0"
+
+// Metadata keys of a model file, beside those modelfile writes itself.
+const (
+	KeyKind    = "kind"
+	KeyConfig  = "config"
+	KeyVersion = "gozoo_version"
+)
+
+// Model is a built-in architecture: an nn.Model that can describe itself.
+type Model interface {
+	nn.Model
+	Kind() string
+	ConfigJSON() ([]byte, error)
+}
+
+// ErrUnknownKind is returned for a kind that is not built in.
+var ErrUnknownKind = errors.New("zoo: unknown model kind")
+
+// Kinds lists the built-in kinds.
+func Kinds() []string { return []string{mlp.Kind} }
+
+// New builds a model of a built-in kind from its JSON config, drawing initial
+// weights from rng. Unknown config fields are an error.
+func New(kind string, config []byte, rng *rand.Rand) (Model, error) {
+	switch kind {
+	case mlp.Kind:
+		var cfg mlp.Config
+		if err := decodeStrict(config, &cfg); err != nil {
+			return nil, fmt.Errorf("zoo: %s config: %w", kind, err)
+		}
+		return mlp.New(cfg, rng)
+	}
+	return nil, fmt.Errorf("%w %q (built in: %s)", ErrUnknownKind, kind, strings.Join(Kinds(), ", "))
+}
+
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return fmt.Errorf("trailing data after the config object")
+	}
+	return nil
+}
+
+// File returns m as a model file: every parameter (trainable or not) as a
+// tensor, in the model's order, and metadata naming the kind, its config and
+// the library version. extra metadata is added as given; it may not replace
+// those keys.
+func File(m Model, extra map[string]string) (*modelfile.File, error) {
+	cfg, err := m.ConfigJSON()
+	if err != nil {
+		return nil, fmt.Errorf("zoo: config: %w", err)
+	}
+	meta := map[string]string{KeyKind: m.Kind(), KeyConfig: string(cfg), KeyVersion: Version}
+	for k, v := range extra {
+		if _, taken := meta[k]; taken {
+			return nil, fmt.Errorf("zoo: metadata key %q is reserved", k)
+		}
+		meta[k] = v
+	}
+	f := &modelfile.File{Metadata: meta}
+	for _, p := range m.Params() {
+		f.Tensors = append(f.Tensors, modelfile.Tensor{Name: p.Name, Shape: p.Shape(), Data: p.Data()})
+	}
+	return f, nil
+}
+
+// Save writes m to path atomically: a crash mid-save leaves any earlier file
+// at path intact.
+func Save(path string, m Model, extra map[string]string) error {
+	f, err := File(m, extra)
+	if err != nil {
+		return err
+	}
+	return modelfile.WriteFileAtomic(path, f)
+}
+
+// Load reads a model file and rebuilds its model from the kind and config in
+// the metadata, then fills its parameters. The returned file gives access to
+// the rest of the metadata.
+func Load(path string) (Model, *modelfile.File, error) {
+	f, err := modelfile.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := FromFile(f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, f, nil
+}
+
+// FromFile rebuilds a built-in model from a decoded model file.
+func FromFile(f *modelfile.File) (Model, error) {
+	kind, ok := f.Metadata[KeyKind]
+	if !ok {
+		return nil, fmt.Errorf("zoo: file has no %q metadata: not a gozoo model file", KeyKind)
+	}
+	// The weights are overwritten below; the seed only fills them meanwhile.
+	m, err := New(kind, []byte(f.Metadata[KeyConfig]), rand.New(rand.NewPCG(0, 0)))
+	if err != nil {
+		return nil, err
+	}
+	if err := SetWeights(m, f); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// LoadWeights fills the parameters of any model, built-in or user-defined,
+// from the file at path.
+func LoadWeights(path string, m nn.Model) error {
+	f, err := modelfile.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := SetWeights(m, f); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// MismatchError lists every difference between a model's parameters and a
+// file's tensors.
+type MismatchError struct {
+	Missing    []string // parameters the file lacks
+	Unexpected []string // tensors the model lacks
+	Shapes     []string // "name: model [a b], file [c d]"
+}
+
+func (e *MismatchError) Error() string {
+	var parts []string
+	if len(e.Missing) > 0 {
+		parts = append(parts, "missing from file: "+strings.Join(e.Missing, ", "))
+	}
+	if len(e.Unexpected) > 0 {
+		parts = append(parts, "not in model: "+strings.Join(e.Unexpected, ", "))
+	}
+	if len(e.Shapes) > 0 {
+		parts = append(parts, "shape mismatch: "+strings.Join(e.Shapes, "; "))
+	}
+	return "zoo: weights do not fit the model: " + strings.Join(parts, "; ")
+}
+
+// SetWeights copies the file's tensors into m's parameters by name. It
+// changes nothing unless every parameter has a tensor of the same shape and
+// the file has no tensor the model lacks; otherwise it returns a
+// *MismatchError listing every problem. Tensors named "optim/..." (optimizer
+// state in a checkpoint) are ignored.
+func SetWeights(m nn.Model, f *modelfile.File) error {
+	byName := make(map[string]*modelfile.Tensor, len(f.Tensors))
+	for i := range f.Tensors {
+		t := &f.Tensors[i]
+		if !strings.HasPrefix(t.Name, "optim/") {
+			byName[t.Name] = t
+		}
+	}
+	var mm MismatchError
+	params := m.Params()
+	for _, p := range params {
+		t, ok := byName[p.Name]
+		if !ok {
+			mm.Missing = append(mm.Missing, p.Name)
+			continue
+		}
+		delete(byName, p.Name)
+		if fmt.Sprint(t.Shape) != fmt.Sprint(p.Shape()) {
+			mm.Shapes = append(mm.Shapes, fmt.Sprintf("%s: model %v, file %v", p.Name, p.Shape(), t.Shape))
+		}
+	}
+	for name := range byName {
+		mm.Unexpected = append(mm.Unexpected, name)
+	}
+	sort.Strings(mm.Unexpected)
+	if len(mm.Missing)+len(mm.Unexpected)+len(mm.Shapes) > 0 {
+		return &mm
+	}
+	for _, p := range params {
+		copy(p.Data(), findTensor(f, p.Name).Data)
+	}
+	return nil
+}
+
+func findTensor(f *modelfile.File, name string) *modelfile.Tensor {
+	for i := range f.Tensors {
+		if f.Tensors[i].Name == name {
+			return &f.Tensors[i]
+		}
+	}
+	return nil
+}
