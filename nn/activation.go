@@ -44,6 +44,9 @@ func (a *Activation) Forward(_ *Graph, x *G.Node) (*G.Node, error) {
 	case Sigmoid:
 		return G.Sigmoid(x)
 	default:
-		return G.SoftMax(x)
+		if len(x.Shape()) != 2 {
+			return nil, fmt.Errorf("softmax wants [batch, features], got %v", x.Shape())
+		}
+		return G.ApplyOp(softmaxOp{}, x)
 	}
 }

@@ -116,10 +116,13 @@ func (b *BatchNorm) Forward(g *Graph, x *G.Node) (y *G.Node, err error) {
 		pattern[i] = byte(a)
 	}
 	eps := G.NewConstant(float32(batchNormEps))
+	// Gorgonia v0.9.18's InverseSqrt has a wrong gradient (it computes
+	// -g/(2y^3) instead of -g*y^3/2), so 1/sqrt(v) is built as Inverse(Sqrt(v)).
+	invStd := func(v *G.Node) *G.Node { return G.Must(G.Inverse(G.Must(G.Sqrt(G.Must(G.Add(v, eps)))))) }
 	gamma, beta := g.Node(b.Gamma), g.Node(b.Beta)
 	if g.Mode != Training {
 		// y = x*scale + shift, scale = gamma/sqrt(var+eps), shift = beta - mean*scale.
-		scale := G.Must(G.HadamardProd(gamma, G.Must(G.InverseSqrt(G.Must(G.Add(g.Node(b.RunningVar), eps))))))
+		scale := G.Must(G.HadamardProd(gamma, invStd(g.Node(b.RunningVar))))
 		shift := G.Must(G.Sub(beta, G.Must(G.HadamardProd(g.Node(b.RunningMean), scale))))
 		return G.BroadcastAdd(G.Must(G.BroadcastHadamardProd(x, scale, nil, pattern)), shift, nil, pattern)
 	}
@@ -127,7 +130,7 @@ func (b *BatchNorm) Forward(g *Graph, x *G.Node) (y *G.Node, err error) {
 	mean := G.Must(G.Div(G.Must(G.Sum(x, axes...)), count))
 	centred := G.Must(G.BroadcastSub(x, mean, nil, pattern))
 	variance := G.Must(G.Div(G.Must(G.Sum(G.Must(G.Square(centred)), axes...)), count))
-	scale := G.Must(G.HadamardProd(gamma, G.Must(G.InverseSqrt(G.Must(G.Add(variance, eps))))))
+	scale := G.Must(G.HadamardProd(gamma, invStd(variance)))
 	y = G.Must(G.BroadcastAdd(G.Must(G.BroadcastHadamardProd(centred, scale, nil, pattern)), beta, nil, pattern))
 
 	// Copy the batch statistics out during the run: after it, the machine

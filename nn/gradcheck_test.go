@@ -105,33 +105,65 @@ func TestGradients(t *testing.T) {
 }
 
 func TestSoftmaxCrossEntropyExtremeLogits(t *testing.T) {
-	// An identity model passes logits straight to the loss; the bias of a
-	// 1x2 dense layer fed zeros makes the logits parameters we can set.
+	// Inputs are one-hot, so each sample's logits are a row of the weights.
+	// The largest logit sits in a different column in each row: Gorgonia's
+	// own softmax kernel gets exactly this case wrong.
 	rng := rand.New(rand.NewPCG(1, 1))
-	d, _ := NewDense("d", 1, 3, Zeros, rng)
-	copy(d.Bias.Data(), []float32{1000, -1000, 0})
-	model, _ := NewSequential([]int{1}, d)
+	d, _ := NewDense("d", 2, 3, Zeros, rng)
+	copy(d.Weight.Data(), []float32{-1000, 1000, 0, 0, -1000, 1000})
+	model, _ := NewSequential([]int{2}, d)
 	p, err := Compile(model, Training, 2, SoftmaxCrossEntropy{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	copy(p.Target(), []float32{0, 1, 0, 1, 0, 0})
+	copy(p.Input(), []float32{1, 0, 0, 1})
+	copy(p.Target(), []float32{1, 0, 0, 0, 0, 1})
 	if err := p.Run(nil); err != nil {
 		t.Fatal(err)
 	}
-	// Sample 1 has target class 1: loss 2000; sample 2 class 0: loss 0. Mean 1000.
+	// Sample 1 is class 0 with logit -1000 against 1000: loss 2000. Sample 2
+	// is class 2, its largest logit: loss 0. Mean 1000.
 	if l := p.Loss(); math.IsInf(l, 0) || math.IsNaN(l) || math.Abs(l-1000) > 1e-2 {
 		t.Fatalf("loss = %v, want 1000", l)
 	}
 	grads, _ := p.Grads(nil)
-	// d loss / d bias = mean over batch of (softmax - y) = ((1,0,0)-(0,1,0) + (1,0,0)-(1,0,0))/2.
-	want := []float64{0.5, -0.5, 0}
+	// d loss / d bias = mean over the batch of (softmax - y)
+	//                 = ((0,1,0) - (1,0,0) + (0,0,1) - (0,0,1)) / 2.
+	want := []float64{-0.5, 0.5, 0}
 	var got []float64
 	for _, g := range grads[1] {
 		got = append(got, float64(g))
 	}
 	testutil.AllClose(t, "bias gradient", got, want, 1e-6, 0)
+}
+
+func TestSoftmaxLayer(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	d, _ := NewDense("d", 3, 4, GlorotUniform, rng)
+	sm, _ := NewActivation("softmax", Softmax)
+	model, _ := NewSequential([]int{3}, d, sm)
+	t.Run("gradient", func(t *testing.T) {
+		checkGradients(t, model, MSE{}, 5, randomSlice(rng, 15, 1), randomSlice(rng, 20, 1))
+	})
+	t.Run("extreme inputs", func(t *testing.T) {
+		p, err := Compile(model, Evaluation, 2, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		copy(d.Weight.Data(), []float32{0, 1000, 0, -1000, 0, 0, 0, 0, 0, 0, 0, 0})
+		copy(p.Input(), []float32{0, 0, 0, 1, 0, 0})
+		if err := p.Run(nil); err != nil {
+			t.Fatal(err)
+		}
+		want := []float64{0.25, 0.25, 0.25, 0.25, 0, 1, 0, 0}
+		var got []float64
+		for _, v := range p.Outputs() {
+			got = append(got, float64(v))
+		}
+		testutil.AllClose(t, "softmax", got, want, 1e-7, 0)
+	})
 }
 
 func TestGraphsShareParameters(t *testing.T) {
@@ -152,6 +184,36 @@ func TestGraphsShareParameters(t *testing.T) {
 		}
 		if got := p.Outputs()[0]; got != 42 {
 			t.Errorf("batch %d program sees %v, want the updated weight 42", p.Batch, got)
+		}
+	}
+}
+
+// Gorgonia's machine accumulates gradients across runs; a program must not.
+func TestRepeatedRunsGiveTheSameGradients(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	d, _ := NewDense("d", 4, 3, GlorotUniform, rng)
+	model, _ := NewSequential([]int{4}, d)
+	p, err := Compile(model, Training, 2, SoftmaxCrossEntropy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	copy(p.Input(), randomSlice(rng, 8, 1))
+	copy(p.Target(), oneHot(rng, 2, 3))
+	var first []float32
+	for run := 0; run < 3; run++ {
+		if err := p.Run(nil); err != nil {
+			t.Fatal(err)
+		}
+		grads, _ := p.Grads(nil)
+		if run == 0 {
+			first = append(first, grads[0]...)
+			continue
+		}
+		for i, g := range grads[0] {
+			if g != first[i] {
+				t.Fatalf("run %d: gradient[%d] = %v, first run gave %v", run+1, i, g, first[i])
+			}
 		}
 	}
 }

@@ -16,9 +16,9 @@ type Loss interface {
 }
 
 // SoftmaxCrossEntropy is the mean over the batch of -sum(y * log softmax(z)),
-// for raw logits z and one-hot (or soft) targets y. It is computed with
-// LogSoftMax, which subtracts the row maximum, so logits of +-1000 give a
-// finite loss and gradient.
+// for raw logits z and one-hot (or soft) targets y. It is one fused op that
+// subtracts each row's maximum, so logits of +-1000 give a finite loss and
+// gradient, and whose gradient is (softmax(z) - y) / batch.
 type SoftmaxCrossEntropy struct{}
 
 func (SoftmaxCrossEntropy) Name() string         { return "softmax_cross_entropy" }
@@ -26,10 +26,7 @@ func (SoftmaxCrossEntropy) Classification() bool { return true }
 
 func (SoftmaxCrossEntropy) Build(g *Graph, logits, target *G.Node) (loss *G.Node, err error) {
 	defer catch(&err, "softmax cross-entropy")
-	logp := G.Must(G.LogSoftMax(logits))
-	total := G.Must(G.Sum(G.Must(G.HadamardProd(logp, target))))
-	n := G.NewConstant(float32(g.Batch))
-	return G.Div(G.Must(G.Neg(total)), n)
+	return G.ApplyOp(xentOp{}, logits, target)
 }
 
 // MSE is the mean squared error over every element of the batch.

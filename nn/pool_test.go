@@ -125,10 +125,15 @@ func TestPool2DForwardMatchesNaive(t *testing.T) {
 
 func TestPool2DGradients(t *testing.T) {
 	// conv (stride 2, pad 1) turns 2x9x7 into 3x5x4, which each pool takes.
+	// Max pooling is not differentiable where two values of a window tie,
+	// and a finite difference straddling a near-tie is wrong: with seed
+	// (13, 14) the h=1e-3 estimate for conv/weight[1] is 1.087 against an
+	// analytic 1.019, and it falls to 1.018 at h=1e-4. The seed below has no
+	// such near-tie.
 	for _, kind := range []string{MaxPool, AvgPool} {
 		for _, tc := range poolCases {
 			t.Run(kind+"/"+tc.name, func(t *testing.T) {
-				rng := rand.New(rand.NewPCG(13, 14))
+				rng := rand.New(rand.NewPCG(1, 14))
 				model := convNet(t, rng, []int{2, 9, 7}, 3, func([]int) Layer {
 					return built(newPool2D("pool", kind, tc.win))(t)
 				})

@@ -120,6 +120,16 @@ func (p *Program) Run(rng *rand.Rand) error {
 		}
 		f.Fill(rng, f.Value.Data().([]float32))
 	}
+	// The machine adds each run's gradients to what the parameters' dual
+	// values already hold (Gorgonia's own solvers zero them after a step),
+	// so clear them first: every run's gradients are its own.
+	for _, n := range p.pnodes {
+		if gv, err := n.Grad(); err == nil {
+			if t, ok := gv.(tensor.Tensor); ok {
+				t.Zero()
+			}
+		}
+	}
 	p.vm.Reset()
 	if err := p.vm.RunAll(); err != nil {
 		return errors.Wrap(err, "nn: run")

@@ -89,7 +89,7 @@ func read(r io.ReaderAt, size int64, name string) ([]int, []uint8, error) {
 	}
 	var magic [2]byte
 	if size >= 2 {
-		if _, err := r.ReadAt(magic[:], 0); err != nil {
+		if err := readAt(r, magic[:], 0); err != nil {
 			return nil, nil, d.wrap("read", err)
 		}
 	}
@@ -125,7 +125,7 @@ func (d reader) readGzip(r io.ReaderAt, size int64) ([]int, []uint8, error) {
 		return nil, nil, d.errorf("gzip file of %d bytes is too short", size)
 	}
 	var trailer [4]byte
-	if _, err := r.ReadAt(trailer[:], size-4); err != nil {
+	if err := readAt(r, trailer[:], size-4); err != nil {
 		return nil, nil, d.wrap("read gzip trailer", err)
 	}
 	isize := int64(binary.LittleEndian.Uint32(trailer[:]))
@@ -166,10 +166,24 @@ func (d reader) readGzip(r io.ReaderAt, size int64) ([]int, []uint8, error) {
 	if extra > 0 {
 		return nil, nil, d.sizeErr(n, n+extra)
 	}
-	if rest, _ := io.Copy(io.Discard, br); rest > 0 {
+	rest, err := io.Copy(io.Discard, br)
+	if err != nil {
+		return nil, nil, d.wrap("read", err)
+	}
+	if rest > 0 {
 		return nil, nil, d.errorf("%d bytes after the gzip stream", rest)
 	}
 	return dims, data, nil
+}
+
+// readAt fills buf from offset off. Unlike a bare ReadAt it accepts io.EOF
+// when buf was filled, which ReaderAt implementations may return at the end.
+func readAt(r io.ReaderAt, buf []byte, off int64) error {
+	n, err := r.ReadAt(buf, off)
+	if n == len(buf) {
+		return nil
+	}
+	return err
 }
 
 // readGrowing reads exactly n bytes from r into a buffer that starts with the

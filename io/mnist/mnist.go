@@ -1,0 +1,181 @@
+package mnist
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+
+	"github.com/gozoo/gozoo/io/idx"
+	"github.com/gozoo/gozoo/io/loader"
+)
+
+// Classes is the number of classes: the digits 0 to 9.
+const Classes = 10
+
+// File names of the four MNIST files, without the optional ".gz".
+const (
+	TrainImagesFile = "train-images-idx3-ubyte"
+	TrainLabelsFile = "train-labels-idx1-ubyte"
+	TestImagesFile  = "t10k-images-idx3-ubyte"
+	TestLabelsFile  = "t10k-labels-idx1-ubyte"
+)
+
+// Dataset is a set of grey-scale images with digit labels. It implements
+// loader.Classified. A Dataset is read-only, so it is safe for concurrent use.
+type Dataset struct {
+	pixels        []uint8 // len = n * height * width, row-major
+	labels        []uint8
+	height, width int
+	shape         []int // InputShape
+}
+
+var _ loader.Classified = (*Dataset)(nil)
+
+// New makes a dataset from n = len(labels) images of height x width pixels
+// stored one after another in pixels. Labels must be below Classes. The
+// dataset keeps the slices (it does not copy them): do not modify them
+// afterwards.
+func New(pixels, labels []uint8, height, width int) (*Dataset, error) {
+	if height <= 0 || width <= 0 || height > math.MaxInt32/width {
+		return nil, fmt.Errorf("mnist: image size %dx%d: want positive height and width", height, width)
+	}
+	if len(pixels)%(height*width) != 0 || len(pixels)/(height*width) != len(labels) {
+		return nil, fmt.Errorf("mnist: %d labels need %d pixels of %dx%d images, got %d",
+			len(labels), len(labels)*height*width, height, width, len(pixels))
+	}
+	for i, l := range labels {
+		if l >= Classes {
+			return nil, fmt.Errorf("mnist: label %d of sample %d is not a digit 0-9", l, i)
+		}
+	}
+	return &Dataset{pixels: pixels, labels: labels, height: height, width: width, shape: []int{height * width}}, nil
+}
+
+// Load reads the training set (60000 images) and test set (10000 images)
+// from dir, which holds the four MNIST files, each either raw or gzipped:
+// train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz],
+// t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz].
+func Load(dir string) (train, test *Dataset, err error) {
+	paths := make([]string, 4)
+	for i, name := range []string{TrainImagesFile, TrainLabelsFile, TestImagesFile, TestLabelsFile} {
+		if paths[i], err = findFile(dir, name); err != nil {
+			return nil, nil, err
+		}
+	}
+	if train, err = LoadFiles(paths[0], paths[1]); err != nil {
+		return nil, nil, err
+	}
+	if test, err = LoadFiles(paths[2], paths[3]); err != nil {
+		return nil, nil, err
+	}
+	if train.height != test.height || train.width != test.width {
+		return nil, nil, fmt.Errorf("mnist: %s: training images are %dx%d but test images are %dx%d",
+			dir, train.height, train.width, test.height, test.width)
+	}
+	return train, test, nil
+}
+
+// findFile returns dir/name, or dir/name.gz if only that exists.
+func findFile(dir, name string) (string, error) {
+	for _, candidate := range []string{name, name + ".gz"} {
+		path := filepath.Join(dir, candidate)
+		_, err := os.Stat(path)
+		if err == nil {
+			return path, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("mnist: %w", err)
+		}
+	}
+	return "", fmt.Errorf("mnist: missing %s (or %s.gz)", filepath.Join(dir, name), name)
+}
+
+// LoadFiles reads one set from an IDX image file (N x H x W unsigned bytes)
+// and an IDX label file (N unsigned bytes), each raw or gzipped.
+func LoadFiles(imagesPath, labelsPath string) (*Dataset, error) {
+	dims, pixels, err := idx.ReadFile(imagesPath)
+	if err != nil {
+		return nil, fmt.Errorf("mnist: %w", err)
+	}
+	if len(dims) != 3 {
+		return nil, fmt.Errorf("mnist: %s: images have dimensions %v, want N x height x width", imagesPath, dims)
+	}
+	labelDims, labels, err := idx.ReadFile(labelsPath)
+	if err != nil {
+		return nil, fmt.Errorf("mnist: %w", err)
+	}
+	if len(labelDims) != 1 {
+		return nil, fmt.Errorf("mnist: %s: labels have dimensions %v, want one", labelsPath, labelDims)
+	}
+	if len(labels) != dims[0] {
+		return nil, fmt.Errorf("mnist: %s holds %d labels but %s holds %d images",
+			labelsPath, len(labels), imagesPath, dims[0])
+	}
+	ds, err := New(pixels, labels, dims[1], dims[2])
+	if err != nil {
+		return nil, fmt.Errorf("%w (in %s)", err, labelsPath)
+	}
+	return ds, nil
+}
+
+// Len is the number of images.
+func (d *Dataset) Len() int { return len(d.labels) }
+
+// ImageSize is the height and width of each image in pixels.
+func (d *Dataset) ImageSize() (height, width int) { return d.height, d.width }
+
+// InputShape is the shape Input fills: [height*width] by default (flat
+// vectors for dense networks), or what WithShape set. The slice belongs to
+// the dataset: do not modify it.
+func (d *Dataset) InputShape() []int { return d.shape }
+
+// WithShape returns a view of the dataset, sharing its data, whose
+// InputShape is shape; its elements must multiply to height*width. Use
+// []int{1, 28, 28} (channels, height, width) for convolutional networks.
+func (d *Dataset) WithShape(shape []int) (*Dataset, error) {
+	n := 1
+	for _, s := range shape {
+		if s <= 0 {
+			return nil, fmt.Errorf("mnist: input shape %v has a non-positive dimension", shape)
+		}
+		n *= s
+		if n > d.height*d.width {
+			break
+		}
+	}
+	if len(shape) == 0 || n != d.height*d.width {
+		return nil, fmt.Errorf("mnist: input shape %v does not hold %dx%d images", shape, d.height, d.width)
+	}
+	view := *d
+	view.shape = append([]int(nil), shape...)
+	return &view, nil
+}
+
+// Input writes image i into dst as float32 pixel/255, in [0, 1]. Like a
+// slice index, it panics if i is out of range or dst holds fewer than
+// height*width values; loader.FillInputs checks both and returns an error
+// instead.
+func (d *Dataset) Input(i int, dst []float32) {
+	src := d.Image(i)
+	dst = dst[:len(src)]
+	for j, p := range src {
+		dst[j] = float32(p) / 255
+	}
+}
+
+// Classes is 10.
+func (d *Dataset) Classes() int { return Classes }
+
+// Label is the digit shown in image i.
+func (d *Dataset) Label(i int) int { return int(d.labels[i]) }
+
+// Image returns the height*width pixels of image i, row by row, 0 for
+// background and 255 for ink. The slice shares the dataset's memory: do not
+// modify it.
+func (d *Dataset) Image(i int) []uint8 {
+	size := d.height * d.width
+	return d.pixels[i*size : (i+1)*size : (i+1)*size]
+}

@@ -1,0 +1,286 @@
+package recipes
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/gozoo/gozoo/io/loader"
+	"github.com/gozoo/gozoo/metrics"
+	"github.com/gozoo/gozoo/nn"
+	"github.com/gozoo/gozoo/optim"
+)
+
+// Trainer trains and evaluates one model with one loss and one optimizer.
+// It is not safe for concurrent use.
+type Trainer struct {
+	Model     nn.Model
+	Loss      nn.Loss
+	Optimizer optim.Optimizer
+
+	// Source is the seeded generator behind every random choice the trainer
+	// makes (shuffling, dropout masks). Its state is part of a checkpoint.
+	Source *rand.PCG
+	rng    *rand.Rand
+
+	// Epoch and Step count completed epochs and optimizer steps.
+	Epoch int
+	Step  int64
+
+	programs map[programKey]*nn.Program
+	params   []optim.Param
+	grads    [][]float32
+	labels   []int
+	preds    []int
+}
+
+type programKey struct {
+	mode  nn.Mode
+	batch int
+	loss  bool
+}
+
+// NewTrainer returns a trainer whose random choices all come from seed.
+func NewTrainer(model nn.Model, loss nn.Loss, opt optim.Optimizer, seed uint64) (*Trainer, error) {
+	if model == nil || loss == nil || opt == nil {
+		return nil, fmt.Errorf("recipes: trainer needs a model, a loss and an optimizer")
+	}
+	src := rand.NewPCG(seed, 0x9e3779b97f4a7c15)
+	return &Trainer{Model: model, Loss: loss, Optimizer: opt, Source: src, rng: rand.New(src),
+		programs: map[programKey]*nn.Program{}}, nil
+}
+
+// Close releases every compiled program.
+func (t *Trainer) Close() error {
+	var first error
+	for k, p := range t.programs {
+		if err := p.Close(); err != nil && first == nil {
+			first = err
+		}
+		delete(t.programs, k)
+	}
+	return first
+}
+
+func (t *Trainer) program(mode nn.Mode, batch int, withLoss bool) (*nn.Program, error) {
+	key := programKey{mode, batch, withLoss}
+	if p, ok := t.programs[key]; ok {
+		return p, nil
+	}
+	var loss nn.Loss
+	if withLoss {
+		loss = t.Loss
+	}
+	p, err := nn.Compile(t.Model, mode, batch, loss)
+	if err != nil {
+		return nil, err
+	}
+	t.programs[key] = p
+	return p, nil
+}
+
+// checkData verifies that ds fits the model and the loss before any graph
+// runs: Gorgonia panics on shape errors inside a run, where no recover helps.
+func (t *Trainer) checkData(ds loader.Dataset, needTargets bool) error {
+	if ds == nil || ds.Len() == 0 {
+		return fmt.Errorf("recipes: dataset is empty")
+	}
+	want, got := t.Model.InputShape(), ds.InputShape()
+	if fmt.Sprint(want) != fmt.Sprint(got) {
+		return fmt.Errorf("recipes: model takes inputs of shape %v, dataset gives %v", want, got)
+	}
+	if !needTargets {
+		return nil
+	}
+	outputs := t.Model.OutputShape()[0]
+	if t.Loss.Classification() {
+		c, ok := ds.(loader.Classified)
+		if !ok {
+			return fmt.Errorf("recipes: loss %s needs a labelled dataset", t.Loss.Name())
+		}
+		if c.Classes() != outputs {
+			return fmt.Errorf("recipes: dataset has %d classes, model has %d outputs", c.Classes(), outputs)
+		}
+		return nil
+	}
+	r, ok := ds.(loader.Regression)
+	if !ok {
+		return fmt.Errorf("recipes: loss %s needs a dataset with real-valued targets", t.Loss.Name())
+	}
+	if r.TargetSize() != outputs {
+		return fmt.Errorf("recipes: dataset targets have %d values, model has %d outputs", r.TargetSize(), outputs)
+	}
+	return nil
+}
+
+// fill writes a batch's inputs and, when the program has a loss, its targets.
+func (t *Trainer) fill(p *nn.Program, ds loader.Dataset, batch []int) error {
+	if err := loader.FillInputs(ds, batch, p.Input()); err != nil {
+		return err
+	}
+	y := p.Target()
+	if y == nil {
+		return nil
+	}
+	if t.Loss.Classification() {
+		return loader.FillOneHot(ds.(loader.Classified), batch, y)
+	}
+	return loader.FillTargets(ds.(loader.Regression), batch, y)
+}
+
+// countCorrect adds the batch's correct argmax predictions to conf.
+func (t *Trainer) countCorrect(p *nn.Program, ds loader.Dataset, batch []int, conf *metrics.Confusion) error {
+	c, ok := ds.(loader.Classified)
+	if !ok || !t.Loss.Classification() {
+		return nil
+	}
+	t.labels = growInts(t.labels, len(batch))
+	if err := loader.FillLabels(c, batch, t.labels); err != nil {
+		return err
+	}
+	t.preds = metrics.Argmax(p.Outputs(), p.OutputSize(), t.preds)
+	return conf.Update(t.preds, t.labels)
+}
+
+func growInts(s []int, n int) []int {
+	if cap(s) < n {
+		return make([]int, n)
+	}
+	return s[:n]
+}
+
+// trainStep runs one optimizer step on a batch and returns its mean loss.
+func (t *Trainer) trainStep(ds loader.Dataset, batch []int, opts *FitOptions, conf *metrics.Confusion) (float64, error) {
+	p, err := t.program(nn.Training, len(batch), true)
+	if err != nil {
+		return 0, err
+	}
+	if err := t.fill(p, ds, batch); err != nil {
+		return 0, err
+	}
+	if err := p.Run(t.rng); err != nil {
+		return 0, err
+	}
+	loss := p.Loss()
+	if err := t.countCorrect(p, ds, batch, conf); err != nil {
+		return 0, err
+	}
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		// Never apply an update computed from a non-finite loss.
+		return loss, nil
+	}
+	if t.grads, err = p.Grads(t.grads); err != nil {
+		return 0, err
+	}
+	params := p.Params()
+	if len(t.params) != len(params) {
+		t.params = make([]optim.Param, len(params))
+	}
+	for i, prm := range params {
+		t.params[i] = optim.Param{Name: prm.Name, Shape: prm.Value.Shape(), Value: prm.Data(), Grad: t.grads[i]}
+	}
+	if opts.ClipNorm > 0 {
+		optim.ClipGlobalNorm(t.params, opts.ClipNorm)
+	}
+	if opts.ClipValue > 0 {
+		optim.ClipValue(t.params, opts.ClipValue)
+	}
+	if err := t.Optimizer.Step(t.params); err != nil {
+		return 0, err
+	}
+	t.Step++
+	return loss, nil
+}
+
+// Evaluation is the result of Evaluate.
+type Evaluation struct {
+	Loss     float64 `json:"loss"`
+	Accuracy float64 `json:"accuracy,omitempty"`
+	Samples  int     `json:"samples"`
+	// Confusion holds the confusion matrix of a classification model.
+	Confusion *metrics.Confusion `json:"-"`
+}
+
+// Evaluate computes the mean loss (and, for classification, the accuracy and
+// confusion matrix) over every sample of ds, last partial batch included. It
+// runs forward-only programs: parameters, gradients, optimizer state and the
+// random source are left exactly as they were.
+func (t *Trainer) Evaluate(ctx context.Context, ds loader.Dataset, batchSize int) (*Evaluation, error) {
+	if batchSize <= 0 {
+		return nil, fmt.Errorf("recipes: batch size must be positive, got %d", batchSize)
+	}
+	if err := t.checkData(ds, true); err != nil {
+		return nil, err
+	}
+	batches, err := loader.Epoch(ds.Len(), batchSize, nil)
+	if err != nil {
+		return nil, err
+	}
+	var conf *metrics.Confusion
+	if t.Loss.Classification() {
+		if conf, err = metrics.NewConfusion(t.Model.OutputShape()[0]); err != nil {
+			return nil, err
+		}
+	}
+	var mean metrics.Mean
+	for _, b := range batches {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		p, err := t.program(nn.Evaluation, len(b), true)
+		if err != nil {
+			return nil, err
+		}
+		if err := t.fill(p, ds, b); err != nil {
+			return nil, err
+		}
+		if err := p.Run(nil); err != nil {
+			return nil, err
+		}
+		mean.Add(p.Loss(), len(b))
+		if conf != nil {
+			if err := t.countCorrect(p, ds, b, conf); err != nil {
+				return nil, err
+			}
+		}
+	}
+	ev := &Evaluation{Loss: mean.Value(), Samples: ds.Len(), Confusion: conf}
+	if conf != nil {
+		ev.Accuracy = conf.Accuracy()
+	}
+	return ev, nil
+}
+
+// Predict returns the model's outputs for every sample of ds, row-major
+// [ds.Len(), outputs] (logits for a classifier).
+func (t *Trainer) Predict(ctx context.Context, ds loader.Dataset, batchSize int) ([]float32, error) {
+	if batchSize <= 0 {
+		return nil, fmt.Errorf("recipes: batch size must be positive, got %d", batchSize)
+	}
+	if err := t.checkData(ds, false); err != nil {
+		return nil, err
+	}
+	batches, err := loader.Epoch(ds.Len(), batchSize, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float32, 0, ds.Len()*t.Model.OutputShape()[0])
+	for _, b := range batches {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		p, err := t.program(nn.Evaluation, len(b), false)
+		if err != nil {
+			return nil, err
+		}
+		if err := loader.FillInputs(ds, b, p.Input()); err != nil {
+			return nil, err
+		}
+		if err := p.Run(nil); err != nil {
+			return nil, err
+		}
+		out = append(out, p.Outputs()...)
+	}
+	return out, nil
+}
