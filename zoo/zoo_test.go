@@ -66,7 +66,9 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown kind", func(f *modelfile.File) { f.Metadata[KeyKind] = "resnet9000" }, `unknown model kind "resnet9000"`},
 		{"no kind", func(f *modelfile.File) { delete(f.Metadata, KeyKind) }, "not a gozoo model file"},
 		{"bad config", func(f *modelfile.File) { f.Metadata[KeyConfig] = `{"inputs": "many"}` }, "mlp config"},
-		{"unknown config field", func(f *modelfile.File) { f.Metadata[KeyConfig] = `{"inputs":784,"hidden":[128,64],"outputs":10,"depth":3}` }, `unknown field "depth"`},
+		{"unknown config field", func(f *modelfile.File) {
+			f.Metadata[KeyConfig] = `{"inputs":784,"hidden":[128,64],"outputs":10,"depth":3}`
+		}, `unknown field "depth"`},
 		{"invalid config", func(f *modelfile.File) {
 			f.Metadata[KeyConfig] = `{"inputs":784,"hidden":[0],"outputs":10}`
 		}, "hidden layer 1 must have a positive width"},

@@ -30,6 +30,25 @@ type Dataset struct {
 	labels        []uint8
 	height, width int
 	shape         []int // InputShape
+	// scale maps a pixel to its input value: (p/255 - mean) / std.
+	scale *[256]float32
+	mean  float32
+	std   float32
+}
+
+// Standard MNIST normalisation statistics (the training set's mean and
+// standard deviation of pixel/255), as used by PyTorch's MNIST examples.
+const (
+	Mean = 0.1307
+	Std  = 0.3081
+)
+
+func scaleTable(mean, std float32) *[256]float32 {
+	var t [256]float32
+	for p := range t {
+		t[p] = (float32(p)/255 - mean) / std
+	}
+	return &t
 }
 
 var _ loader.Classified = (*Dataset)(nil)
@@ -51,7 +70,8 @@ func New(pixels, labels []uint8, height, width int) (*Dataset, error) {
 			return nil, fmt.Errorf("mnist: label %d of sample %d is not a digit 0-9", l, i)
 		}
 	}
-	return &Dataset{pixels: pixels, labels: labels, height: height, width: width, shape: []int{height * width}}, nil
+	return &Dataset{pixels: pixels, labels: labels, height: height, width: width, shape: []int{height * width},
+		scale: scaleTable(0, 1), mean: 0, std: 1}, nil
 }
 
 // Load reads the training set (60000 images) and test set (10000 images)
@@ -154,15 +174,32 @@ func (d *Dataset) WithShape(shape []int) (*Dataset, error) {
 	return &view, nil
 }
 
-// Input writes image i into dst as float32 pixel/255, in [0, 1]. Like a
+// WithNormalization returns a view of the dataset, sharing its data, whose
+// inputs are (pixel/255 - mean) / std. std must be positive.
+func (d *Dataset) WithNormalization(mean, std float32) (*Dataset, error) {
+	if !(std > 0) || mean != mean {
+		return nil, fmt.Errorf("mnist: normalisation needs a positive std and a finite mean, got mean %v std %v", mean, std)
+	}
+	view := *d
+	view.scale, view.mean, view.std = scaleTable(mean, std), mean, std
+	return &view, nil
+}
+
+// Normalization returns the mean and std inputs are normalised with (0 and 1
+// unless WithNormalization set them).
+func (d *Dataset) Normalization() (mean, std float32) { return d.mean, d.std }
+
+// Input writes image i into dst as float32 (pixel/255 - mean) / std: pixel/255,
+// in [0, 1], unless WithNormalization set a mean and std. Like a
 // slice index, it panics if i is out of range or dst holds fewer than
 // height*width values; loader.FillInputs checks both and returns an error
 // instead.
 func (d *Dataset) Input(i int, dst []float32) {
 	src := d.Image(i)
 	dst = dst[:len(src)]
+	scale := d.scale
 	for j, p := range src {
-		dst[j] = float32(p) / 255
+		dst[j] = scale[p]
 	}
 }
 

@@ -379,3 +379,32 @@ func TestFillInputsDoesNotAllocate(t *testing.T) {
 		}
 	}
 }
+
+func TestWithNormalization(t *testing.T) {
+	ds, err := New([]uint8{0, 255, 51, 102}, []uint8{3}, 2, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	norm, err := ds.WithNormalization(0.5, 0.25)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]float32, 4)
+	norm.Input(0, got)
+	// (p/255 - 0.5) / 0.25 for p = 0, 255, 51, 102.
+	want := []float32{-2, 2, -1.2, -0.4}
+	for i := range want {
+		if d := got[i] - want[i]; d > 1e-6 || d < -1e-6 {
+			t.Errorf("input[%d] = %v, want %v", i, got[i], want[i])
+		}
+	}
+	ds.Input(0, got)
+	if got[1] != 1 {
+		t.Errorf("the original view changed: input[1] = %v, want 1", got[1])
+	}
+	for _, bad := range [][2]float32{{0, 0}, {0, -1}} {
+		if _, err := ds.WithNormalization(bad[0], bad[1]); err == nil {
+			t.Errorf("WithNormalization(%v, %v) gave no error", bad[0], bad[1])
+		}
+	}
+}

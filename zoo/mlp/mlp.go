@@ -23,19 +23,21 @@ type Config struct {
 	Hidden     []int  `json:"hidden"`
 	Outputs    int    `json:"outputs"`
 	Activation string `json:"activation"` // relu (default), tanh or sigmoid
-	Init       string `json:"init"`       // weight initializer; default he_uniform
+	// Init names the weight initializer (nn.InitializerByName); the default is
+	// glorot_uniform, the default of Keras' Dense and Paddle's fc layers.
+	Init string `json:"init"`
 }
 
 // Paddle is the seed's PaddlePaddle model: 784-128-64-10 with ReLU.
 func Paddle() Config {
-	return Config{Inputs: 784, Hidden: []int{128, 64}, Outputs: 10, Activation: nn.ReLU, Init: "he_uniform"}
+	return Config{Inputs: 784, Hidden: []int{128, 64}, Outputs: 10, Activation: nn.ReLU, Init: "glorot_uniform"}
 }
 
 // MindSpore is the seed's MindSpore model: 784-1024-64-10 with ReLU. (The
 // seed declares 128 inputs for its first layer but feeds it 1024 features
 // after a 784-wide input; MNIST has 784 pixels, so that is what it takes.)
 func MindSpore() Config {
-	return Config{Inputs: 784, Hidden: []int{1024, 64}, Outputs: 10, Activation: nn.ReLU, Init: "he_uniform"}
+	return Config{Inputs: 784, Hidden: []int{1024, 64}, Outputs: 10, Activation: nn.ReLU, Init: "glorot_uniform"}
 }
 
 func (c Config) withDefaults() Config {
@@ -43,7 +45,7 @@ func (c Config) withDefaults() Config {
 		c.Activation = nn.ReLU
 	}
 	if c.Init == "" {
-		c.Init = "he_uniform"
+		c.Init = "glorot_uniform"
 	}
 	return c
 }
