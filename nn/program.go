@@ -25,10 +25,12 @@ type Program struct {
 	vm      G.VM
 	x, y    *tensor.Dense
 	outputs *G.Node
-	loss    *G.Node
-	params  []*Param
-	pnodes  []*G.Node
-	outDims int
+	// outValue receives the outputs during a training run.
+	outValue G.Value
+	loss     *G.Node
+	params   []*Param
+	pnodes   []*G.Node
+	outDims  int
 }
 
 // Compile builds a program for model. loss may be nil for an evaluation
@@ -70,6 +72,9 @@ func Compile(model Model, mode Mode, batch int, loss Loss) (p *Program, err erro
 	}
 	var opts []G.VMOpt
 	if mode == Training {
+		// The backward pass may reuse the output node's memory in place (it
+		// does for MSE), so a read during the run keeps the outputs.
+		G.Read(p.outputs, &p.outValue)
 		// Report parameters in the model's order, whatever order the layers
 		// happened to create their nodes in, so optimizer state lines up
 		// across programs of different batch sizes.
@@ -144,7 +149,12 @@ func (p *Program) Run(rng *rand.Rand) error {
 
 // Outputs returns the model outputs of the last run, [batch, outputs]. The
 // slice is owned by the program and overwritten by the next run.
-func (p *Program) Outputs() []float32 { return p.outputs.Value().Data().([]float32) }
+func (p *Program) Outputs() []float32 {
+	if p.outValue != nil {
+		return p.outValue.Data().([]float32)
+	}
+	return p.outputs.Value().Data().([]float32)
+}
 
 // OutputSize is the number of outputs per sample.
 func (p *Program) OutputSize() int { return p.outDims }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gozoo/gozoo/io/modelfile"
 	"github.com/gozoo/gozoo/nn"
+	"github.com/gozoo/gozoo/zoo/cnn"
 	"github.com/gozoo/gozoo/zoo/mlp"
 )
 
@@ -35,7 +36,7 @@ type Model interface {
 var ErrUnknownKind = errors.New("zoo: unknown model kind")
 
 // Kinds lists the built-in kinds.
-func Kinds() []string { return []string{mlp.Kind} }
+func Kinds() []string { return []string{mlp.Kind, cnn.LeNet5Kind, cnn.VGGKind} }
 
 // New builds a model of a built-in kind from its JSON config, drawing initial
 // weights from rng. Unknown config fields are an error.
@@ -47,6 +48,18 @@ func New(kind string, config []byte, rng *rand.Rand) (Model, error) {
 			return nil, fmt.Errorf("zoo: %s config: %w", kind, err)
 		}
 		return mlp.New(cfg, rng)
+	case cnn.LeNet5Kind:
+		var cfg cnn.LeNet5Config
+		if err := decodeStrict(config, &cfg); err != nil {
+			return nil, fmt.Errorf("zoo: %s config: %w", kind, err)
+		}
+		return cnn.NewLeNet5(cfg, rng)
+	case cnn.VGGKind:
+		var cfg cnn.VGGConfig
+		if err := decodeStrict(config, &cfg); err != nil {
+			return nil, fmt.Errorf("zoo: %s config: %w", kind, err)
+		}
+		return cnn.NewVGG(cfg, rng)
 	}
 	return nil, fmt.Errorf("%w %q (built in: %s)", ErrUnknownKind, kind, strings.Join(Kinds(), ", "))
 }

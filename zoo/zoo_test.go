@@ -134,3 +134,39 @@ func TestLoadWeightsIntoUserModel(t *testing.T) {
 		t.Error("weights not loaded")
 	}
 }
+
+func TestEveryKindRoundTrips(t *testing.T) {
+	for _, kind := range Kinds() {
+		t.Run(kind, func(t *testing.T) {
+			var cfg string
+			switch kind {
+			case "mlp":
+				cfg = `{"inputs":6,"hidden":[4],"outputs":3}`
+			default:
+				cfg = `{}`
+			}
+			m, err := New(kind, []byte(cfg), rand.New(rand.NewPCG(1, 2)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(t.TempDir(), kind+".safetensors")
+			if err := Save(path, m, nil); err != nil {
+				t.Fatal(err)
+			}
+			got, _, err := Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Kind() != kind || len(got.Params()) != len(m.Params()) {
+				t.Fatalf("loaded %s with %d params, want %s with %d", got.Kind(), len(got.Params()), kind, len(m.Params()))
+			}
+			for i, p := range got.Params() {
+				for j, v := range p.Data() {
+					if math.Float32bits(v) != math.Float32bits(m.Params()[i].Data()[j]) {
+						t.Fatalf("%s[%d] differs after a round trip", p.Name, j)
+					}
+				}
+			}
+		})
+	}
+}
