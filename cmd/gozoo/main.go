@@ -85,16 +85,25 @@ func usage(w io.Writer) {
 
 // newFlagSet returns a flag set that reports parse errors as one line (the
 // caller prints it) and prints the usage only for -h.
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+func newFlagSet(name string, stderr io.Writer) *flagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	return fs
+	return &flagSet{FlagSet: fs}
+}
+
+// flagSet is a flag.FlagSet that can tell which flags were given.
+type flagSet struct{ *flag.FlagSet }
+
+func (fs *flagSet) isSet(name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // parseFlags parses args; -h prints the flags to stderr and returns
 // flag.ErrHelp.
-func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+func parseFlags(fs *flagSet, args []string, stderr io.Writer) error {
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
 		fs.SetOutput(stderr)

@@ -3,114 +3,309 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
+	"strings"
 
-	"github.com/gozoo/gozoo/io/mnist"
 	"github.com/gozoo/gozoo/nn"
 	"github.com/gozoo/gozoo/optim"
 	"github.com/gozoo/gozoo/recipes"
+	"github.com/gozoo/gozoo/zoo"
+	"github.com/gozoo/gozoo/zoo/cnn"
 	"github.com/gozoo/gozoo/zoo/mlp"
 )
 
+// File names inside a -out folder.
+const (
+	modelFileName        = "model.safetensors"
+	checkpointFileName   = "checkpoint.safetensors"
+	interruptedFileName  = "interrupted.safetensors"
+	historyJSONFileName  = "history.json"
+	historyCSVFileName   = "history.csv"
+	defaultInterruptFile = "gozoo-interrupted.safetensors"
+)
+
 type trainFlags struct {
-	model, optimizer, data, out string
-	epochs, batch               int
-	lr                          float64
-	seed                        uint64
-	json, quiet                 bool
+	model, optimizer, data, out, resume string
+	epochs, batch                       int
+	lr, weightDecay, clipNorm           float64
+	seed                                uint64
+	json, quiet                         bool
+	csv, target, task, hidden           string
+	split                               float64
+	training                            trainingFlags
 }
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f trainFlags
 	fs := newFlagSet("train", stderr)
-	fs.StringVar(&f.model, "model", "mlp", "architecture: mlp (= mlp-paddle, 784-128-64-10), mlp-mindspore (784-1024-64-10)")
-	fs.IntVar(&f.epochs, "epochs", 10, "number of epochs")
+	fs.StringVar(&f.model, "model", "mlp", "architecture: mlp (= mlp-paddle, 784-128-64-10), mlp-mindspore (784-1024-64-10), lenet5, cifar-vgg")
+	fs.IntVar(&f.epochs, "epochs", 10, "number of epochs to train up to (with -resume: the total, counting epochs already done)")
 	fs.IntVar(&f.batch, "batch", 64, "mini-batch size")
 	fs.Float64Var(&f.lr, "lr", 0.001, "learning rate")
 	fs.StringVar(&f.optimizer, "optimizer", "adam", "optimizer: adam, adamw, sgd, momentum, nesterov, rmsprop, adagrad")
-	fs.Uint64Var(&f.seed, "seed", 1, "seed for initial weights, shuffling and dropout")
-	fs.StringVar(&f.data, "data", "", "folder holding the MNIST *-ubyte(.gz) files (default: the copy in the Go module cache)")
-	fs.StringVar(&f.out, "out", "", "folder to write the trained model to")
+	fs.Float64Var(&f.weightDecay, "weight-decay", 0, "weight decay (L2; decoupled for adamw)")
+	fs.Float64Var(&f.clipNorm, "clip-norm", 0, "clip gradients to this global L2 norm (0: off)")
+	fs.Uint64Var(&f.seed, "seed", 1, "seed for initial weights, shuffling, dropout and the CSV split")
+	fs.StringVar(&f.data, "data", "", "data folder (MNIST: default the copy in the Go module cache; CIFAR-10: required)")
+	fs.StringVar(&f.out, "out", "", "folder for the checkpoint (after each epoch), the final model and the history")
+	fs.StringVar(&f.resume, "resume", "", "continue from a checkpoint: a -out folder or a .safetensors checkpoint file")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object per epoch on stdout")
 	fs.BoolVar(&f.quiet, "quiet", false, "print no progress on stderr")
+	fs.StringVar(&f.csv, "csv", "", "train a tabular MLP on a CSV file (header row; or a built-in table: iris, wine, breast-cancer, diabetes)")
+	fs.StringVar(&f.target, "target", "", "with -csv: the target column (default: the last)")
+	fs.StringVar(&f.task, "task", "auto", "with -csv: classify, regress or auto")
+	fs.Float64Var(&f.split, "split", 0.2, "with -csv: fraction of rows held out for testing (stratified for classification)")
+	fs.StringVar(&f.hidden, "hidden", "64,32", "with -csv: hidden layer widths")
+	f.training.register(fs.FlagSet)
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	if f.epochs <= 0 || f.epochs > 100000 {
+	if err := f.validate(fs); err != nil {
+		return err
+	}
+	run, err := f.prepare()
+	if err != nil {
+		return err
+	}
+	defer run.trainer.Close()
+	return run.fit(ctx, &f, stdout, stderr)
+}
+
+func (f *trainFlags) validate(fs flagSetter) error {
+	switch {
+	case f.epochs <= 0 || f.epochs > 100000:
 		return fmt.Errorf("-epochs must be between 1 and 100000, got %d", f.epochs)
-	}
-	if f.batch <= 0 || f.batch > 60000 {
-		return fmt.Errorf("-batch must be between 1 and 60000, got %d", f.batch)
-	}
-	if !(f.lr > 0) || math.IsInf(f.lr, 0) {
+	case f.batch <= 0 || f.batch > 65536:
+		return fmt.Errorf("-batch must be between 1 and 65536, got %d", f.batch)
+	case !(f.lr > 0) || math.IsInf(f.lr, 0):
 		return fmt.Errorf("-lr must be a positive number, got %v", f.lr)
+	case f.weightDecay < 0 || math.IsNaN(f.weightDecay) || math.IsInf(f.weightDecay, 0):
+		return fmt.Errorf("-weight-decay must be a non-negative number, got %v", f.weightDecay)
+	case f.clipNorm < 0 || math.IsNaN(f.clipNorm) || math.IsInf(f.clipNorm, 0):
+		return fmt.Errorf("-clip-norm must be a non-negative number, got %v", f.clipNorm)
 	}
-	cfg, err := mlpPreset(f.model)
+	if f.resume != "" {
+		for _, name := range []string{"model", "optimizer", "lr", "weight-decay", "csv", "target", "task", "split", "hidden", "seed"} {
+			if fs.isSet(name) {
+				return fmt.Errorf("-%s cannot be combined with -resume: the checkpoint fixes it", name)
+			}
+		}
+	}
+	return f.training.validate()
+}
+
+// flagSetter reports which flags the user gave.
+type flagSetter interface{ isSet(name string) bool }
+
+// trainRun is everything a training run needs, built from flags or a
+// checkpoint.
+type trainRun struct {
+	trainer *recipes.Trainer
+	spec    *inputSpec
+	data    *data
+	ck      *recipes.Checkpoint
+}
+
+func (f *trainFlags) prepare() (*trainRun, error) {
+	if f.resume != "" {
+		return f.prepareResume()
+	}
+	spec, model, err := f.buildModel()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	opt, err := optim.New(f.optimizer, f.lr)
+	d, err := loadData(spec, f.data)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	train, test, err := loadMNIST(f.data)
+	opt, err := optim.NewWithDecay(f.optimizer, f.lr, f.weightDecay)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	tr, err := recipes.NewTrainer(model, lossFor(spec), opt, f.seed)
+	if err != nil {
+		return nil, err
+	}
+	return &trainRun{trainer: tr, spec: spec, data: d}, nil
+}
+
+func (f *trainFlags) prepareResume() (*trainRun, error) {
+	path := f.resume
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, checkpointFileName)
+	}
+	ck, err := recipes.LoadCheckpoint(path)
+	if err != nil {
+		return nil, err
+	}
+	spec, err := specFromMetadata(ck.File.Metadata)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if ck.Epoch >= f.epochs {
+		return nil, fmt.Errorf("%s has already trained %d epochs; ask for more with -epochs", path, ck.Epoch)
+	}
+	d, err := loadData(spec, f.data)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := ck.Trainer(lossFor(spec))
+	if err != nil {
+		return nil, err
+	}
+	return &trainRun{trainer: tr, spec: spec, data: d, ck: ck}, nil
+}
+
+func lossFor(spec *inputSpec) nn.Loss {
+	if spec.Task == "regress" {
+		return nn.MSE{}
+	}
+	return nn.SoftmaxCrossEntropy{}
+}
+
+// buildModel picks the architecture and the data spec it trains on.
+func (f *trainFlags) buildModel() (*inputSpec, zoo.Model, error) {
 	rng := rand.New(rand.NewPCG(f.seed, 0))
-	model, err := mlp.New(cfg, rng)
-	if err != nil {
-		return err
+	if f.csv != "" {
+		spec, err := csvSpec(f.csv, f.target, f.task, f.split, f.seed)
+		if err != nil {
+			return nil, nil, err
+		}
+		hidden, err := parseWidths(f.hidden)
+		if err != nil {
+			return nil, nil, err
+		}
+		outputs := len(spec.ClassNames)
+		if spec.Task == "regress" {
+			outputs = 1
+		}
+		m, err := mlp.New(mlp.Config{Inputs: spec.Shape[0], Hidden: hidden, Outputs: outputs}, rng)
+		return spec, m, err
 	}
-	trainer, err := recipes.NewTrainer(model, nn.SoftmaxCrossEntropy{}, opt, f.seed)
-	if err != nil {
-		return err
+	switch f.model {
+	case "mlp", "mlp-paddle", "mlp-mindspore":
+		cfg := mlp.Paddle()
+		if f.model == "mlp-mindspore" {
+			cfg = mlp.MindSpore()
+		}
+		m, err := mlp.New(cfg, rng)
+		return mnistSpec([]int{784}), m, err
+	case "lenet5":
+		m, err := cnn.NewLeNet5(cnn.LeNet5Config{InputShape: [3]int{1, 28, 28}, Classes: 10}, rng)
+		return mnistSpec([]int{1, 28, 28}), m, err
+	case "cifar-vgg":
+		spec, err := cifarSpec(f.data)
+		if err != nil {
+			return nil, nil, err
+		}
+		m, err := cnn.NewVGG(cnn.VGGConfig{InputShape: [3]int{3, 32, 32}, Classes: 10}, rng)
+		return spec, m, err
 	}
-	defer trainer.Close()
-	opts := recipes.FitOptions{Epochs: f.epochs, BatchSize: f.batch, Validation: test}
+	return nil, nil, fmt.Errorf("unknown model %q (want mlp, mlp-paddle, mlp-mindspore, lenet5 or cifar-vgg)", f.model)
+}
+
+func parseWidths(s string) ([]int, error) {
+	var widths []int
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		var w int
+		if _, err := fmt.Sscanf(strings.TrimSpace(part), "%d", &w); err != nil || w <= 0 || w > 1<<16 {
+			return nil, fmt.Errorf("-hidden wants comma-separated positive widths, got %q", s)
+		}
+		widths = append(widths, w)
+	}
+	return widths, nil
+}
+
+func (r *trainRun) fit(ctx context.Context, f *trainFlags, stdout, stderr io.Writer) error {
+	opts := recipes.FitOptions{Epochs: f.epochs, BatchSize: f.batch, Validation: r.data.test, ClipNorm: f.clipNorm}
 	if !f.quiet {
 		opts.Callbacks = append(opts.Callbacks, &recipes.Progress{W: stderr, Terminal: isTerminal(stderr)})
 	}
-	if f.json {
-		opts.Callbacks = append(opts.Callbacks, &jsonLines{enc: json.NewEncoder(stdout)})
-	}
-	hist, err := trainer.Fit(ctx, train, opts)
+	extra := r.spec.metadata()
+	trainingCallbacks, err := f.training.callbacks(f.out, extra)
 	if err != nil {
 		return err
 	}
+	opts.Callbacks = append(opts.Callbacks, trainingCallbacks...)
+	if f.json {
+		opts.Callbacks = append(opts.Callbacks, &jsonLines{enc: json.NewEncoder(stdout), spec: r.spec})
+	}
+	if f.out != "" {
+		if err := os.MkdirAll(f.out, 0o755); err != nil {
+			return err
+		}
+		opts.Callbacks = append(opts.Callbacks, &epochCheckpoint{path: filepath.Join(f.out, checkpointFileName), extra: extra})
+	}
+	if r.ck != nil {
+		if err := r.ck.RestoreCallbacks(opts.Callbacks); err != nil {
+			return err
+		}
+	}
+	hist, err := r.trainer.Fit(ctx, r.data.train, opts)
+	if errors.Is(err, context.Canceled) {
+		return r.interrupted(f.out, opts.Callbacks, extra)
+	}
+	if err != nil {
+		return err
+	}
+	if f.out != "" {
+		path := filepath.Join(f.out, modelFileName)
+		if err := zoo.Save(path, r.trainer.Model.(zoo.Model), extra); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "model written to %s\n", path)
+	}
 	if last, ok := hist.Last(); ok && !f.json {
-		fmt.Fprintf(stdout, "test accuracy %.4f over %d images, test loss %.4f\n", last.ValAccuracy, last.ValSamples, last.ValLoss)
+		fmt.Fprintln(stdout, summaryLine(r.spec, last))
 	}
 	return nil
 }
 
-func mlpPreset(name string) (mlp.Config, error) {
-	switch name {
-	case "mlp", "mlp-paddle":
-		return mlp.Paddle(), nil
-	case "mlp-mindspore":
-		return mlp.MindSpore(), nil
+func summaryLine(spec *inputSpec, s recipes.EpochStats) string {
+	if spec.Task == "regress" {
+		return fmt.Sprintf("test loss (MSE of standardised targets) %.4f over %d rows", s.ValLoss, s.ValSamples)
 	}
-	return mlp.Config{}, fmt.Errorf("unknown model %q (want mlp, mlp-paddle or mlp-mindspore)", name)
+	return fmt.Sprintf("test accuracy %.4f over %d samples, test loss %.4f", s.ValAccuracy, s.ValSamples, s.ValLoss)
 }
 
-func loadMNIST(dir string) (train, test *mnist.Dataset, err error) {
-	if dir == "" {
-		if dir, err = mnist.DefaultDir(); err != nil {
-			return nil, nil, err
-		}
+// interrupted saves the current state after Ctrl-C and returns exit 130.
+func (r *trainRun) interrupted(out string, callbacks []recipes.Callback, extra map[string]string) error {
+	path := defaultInterruptFile
+	if out != "" {
+		path = filepath.Join(out, interruptedFileName)
 	}
-	return mnist.Load(dir)
+	if err := r.trainer.SaveCheckpoint(path, callbacks, extra); err != nil {
+		return &exitError{code: 130, err: fmt.Errorf("interrupted; saving a checkpoint failed: %w", err)}
+	}
+	return &exitError{code: 130, err: fmt.Errorf("interrupted after %d complete epochs (step %d); checkpoint written to %s (continue with: gozoo train -resume %s -epochs N)",
+		r.trainer.Epoch, r.trainer.Step, path, path)}
+}
+
+// epochCheckpoint saves a checkpoint after every epoch.
+type epochCheckpoint struct {
+	recipes.BaseCallback
+	path  string
+	extra map[string]string
+}
+
+func (c *epochCheckpoint) OnEpochEnd(r *recipes.Run, _ *recipes.EpochStats) error {
+	return r.Trainer.SaveCheckpoint(c.path, r.Options.Callbacks, c.extra)
 }
 
 // jsonLines prints one JSON object per epoch.
 type jsonLines struct {
 	recipes.BaseCallback
-	enc *json.Encoder
+	enc  *json.Encoder
+	spec *inputSpec
 }
 
 type epochJSON struct {
