@@ -51,6 +51,11 @@ func NewTrainer(model nn.Model, loss nn.Loss, opt optim.Optimizer, seed uint64) 
 		programs: map[programKey]*nn.Program{}}, nil
 }
 
+// Rand returns the trainer's seeded generator, for data augmentation that
+// must be reproducible and resume exactly: draws from it during Fit happen
+// in a fixed order, and its state is saved in checkpoints.
+func (t *Trainer) Rand() *rand.Rand { return t.rng }
+
 // Close releases every compiled program.
 func (t *Trainer) Close() error {
 	var first error

@@ -3,8 +3,26 @@ package main
 import (
 	"fmt"
 
+	"github.com/gozoo/gozoo/io/augment"
 	"github.com/gozoo/gozoo/io/cifar10"
+	"github.com/gozoo/gozoo/io/loader"
+	"github.com/gozoo/gozoo/recipes"
 )
+
+// augmentTraining wraps CIFAR-10's training set in random crops (padding 4) and
+// horizontal flips drawn from the trainer's seeded source, so augmented runs
+// stay reproducible and resume exactly.
+func augmentTraining(spec *inputSpec, d *data, tr *recipes.Trainer) error {
+	if spec.Dataset != "cifar10" {
+		return nil
+	}
+	aug, err := augment.Wrap(d.train.(loader.Classified), tr.Rand(), augment.RandomCrop{Padding: 4}, augment.HorizontalFlip{P: 0.5})
+	if err != nil {
+		return err
+	}
+	d.train = aug
+	return nil
+}
 
 // cifarSpec fits the per-channel normalisation on the training set in dir.
 func cifarSpec(dir string) (*inputSpec, error) {

@@ -27,14 +27,14 @@ type inputSpec struct {
 	Std  []float32 `json:"std,omitempty"`
 
 	// Tables.
-	CSV          string                 `json:"csv,omitempty"` // file path or built-in name
-	Target       string                 `json:"target,omitempty"`
-	Task         string                 `json:"task,omitempty"` // classify or regress
-	Split        float64                `json:"split,omitempty"`
-	SplitSeed    uint64                 `json:"split_seed,omitempty"`
-	Features     []string               `json:"features,omitempty"`
-	Standardizer *csvdata.Standardizer  `json:"standardizer,omitempty"`
-	TargetScale  *targetScale           `json:"target_scale,omitempty"`
+	CSV          string                `json:"csv,omitempty"` // file path or built-in name
+	Target       string                `json:"target,omitempty"`
+	Task         string                `json:"task,omitempty"` // classify or regress
+	Split        float64               `json:"split,omitempty"`
+	SplitSeed    uint64                `json:"split_seed,omitempty"`
+	Features     []string              `json:"features,omitempty"`
+	Standardizer *csvdata.Standardizer `json:"standardizer,omitempty"`
+	TargetScale  *targetScale          `json:"target_scale,omitempty"`
 }
 
 const keyInput = "input"

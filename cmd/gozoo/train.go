@@ -132,6 +132,9 @@ func (f *trainFlags) prepare() (*trainRun, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := augmentTraining(spec, d, tr); err != nil {
+		return nil, err
+	}
 	return &trainRun{trainer: tr, spec: spec, data: d}, nil
 }
 
@@ -157,6 +160,9 @@ func (f *trainFlags) prepareResume() (*trainRun, error) {
 	}
 	tr, err := ck.Trainer(lossFor(spec))
 	if err != nil {
+		return nil, err
+	}
+	if err := augmentTraining(spec, d, tr); err != nil {
 		return nil, err
 	}
 	return &trainRun{trainer: tr, spec: spec, data: d, ck: ck}, nil

@@ -1,0 +1,279 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gozoo/gozoo/io/idx"
+	"github.com/gozoo/gozoo/io/modelfile"
+)
+
+// binary is the gozoo command built once by TestMain.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "gozoo-cli-test")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "gozoo")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		os.Stderr.Write(out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func gozooBinary(*testing.T) string { return binary }
+
+// runGozoo runs the binary and returns stdout, stderr and the exit status.
+func runGozoo(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(gozooBinary(t), args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+// writeIDX writes a gzipped IDX file.
+func writeIDX(t *testing.T, path string, dims []int, data []uint8) {
+	t.Helper()
+	var raw bytes.Buffer
+	if err := idx.Write(&raw, dims, data); err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(raw.Bytes())
+	zw.Close()
+	if err := os.WriteFile(path, gz.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fakeMNIST writes a tiny valid MNIST folder of n train and n test images.
+func fakeMNIST(t *testing.T, n int) string {
+	dir := t.TempDir()
+	pixels := make([]uint8, n*28*28)
+	labels := make([]uint8, n)
+	for i := range labels {
+		labels[i] = uint8(i % 10)
+		pixels[i*784+int(labels[i])*10] = 255
+	}
+	for _, prefix := range []string{"train", "t10k"} {
+		writeIDX(t, filepath.Join(dir, prefix+"-images-idx3-ubyte.gz"), []int{n, 28, 28}, pixels)
+		writeIDX(t, filepath.Join(dir, prefix+"-labels-idx1-ubyte.gz"), []int{n}, labels)
+	}
+	return dir
+}
+
+func TestBadInputGivesOneLineAndStatus1(t *testing.T) {
+	good := fakeMNIST(t, 20)
+	truncated := fakeMNIST(t, 20)
+	img := filepath.Join(truncated, "train-images-idx3-ubyte.gz")
+	data, _ := os.ReadFile(img)
+	os.WriteFile(img, data[:len(data)/2], 0o644)
+	badMagic := fakeMNIST(t, 20)
+	os.Remove(filepath.Join(badMagic, "t10k-labels-idx1-ubyte.gz"))
+	os.WriteFile(filepath.Join(badMagic, "t10k-labels-idx1-ubyte"), []byte{0x50, 0x4b, 8, 1, 0, 0, 0, 20}, 0o644)
+	corruptModel := filepath.Join(t.TempDir(), "m.safetensors")
+	os.WriteFile(corruptModel, []byte("\xff\xff\xff\xff\xff\xff\xff\x7fnot a model"), 0o644)
+
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"missing data", []string{"train", "-data", "/nonexistent/mnist"}, "/nonexistent/mnist"},
+		{"truncated data", []string{"train", "-data", truncated}, "truncated"},
+		{"wrong idx magic", []string{"train", "-data", badMagic}, "magic"},
+		{"zero batch", []string{"train", "-data", good, "-batch", "0"}, "-batch must be between 1 and 65536, got 0"},
+		{"negative batch", []string{"train", "-data", good, "-batch", "-3"}, "-batch must be between"},
+		{"absurd batch", []string{"train", "-data", good, "-batch", "1000000000000"}, "-batch must be between"},
+		{"zero epochs", []string{"train", "-data", good, "-epochs", "0"}, "-epochs must be between 1 and 100000, got 0"},
+		{"negative epochs", []string{"train", "-data", good, "-epochs", "-1"}, "-epochs must be between"},
+		{"absurd epochs", []string{"train", "-data", good, "-epochs", "99999999999"}, "-epochs must be between"},
+		{"not a number", []string{"train", "-epochs", "ten"}, `invalid value "ten" for flag -epochs`},
+		{"unknown model", []string{"train", "-data", good, "-model", "resnet"}, `unknown model "resnet"`},
+		{"unknown optimizer", []string{"train", "-data", good, "-optimizer", "lion"}, `unknown optimizer "lion"`},
+		{"zero learning rate", []string{"train", "-data", good, "-lr", "0"}, "-lr must be a positive number"},
+		{"zero-width layer", []string{"train", "-csv", "iris", "-hidden", "16,0"}, "-hidden wants comma-separated positive widths"},
+		{"unknown flag", []string{"train", "-epoch", "3"}, "flag provided but not defined: -epoch"},
+		{"stray argument", []string{"train", "extra"}, `unexpected argument "extra"`},
+		{"unknown command", []string{"fly"}, `unknown command "fly"`},
+		{"unknown csv", []string{"train", "-csv", "/nonexistent.csv"}, "/nonexistent.csv"},
+		{"unknown target", []string{"train", "-csv", "iris", "-target", "colour"}, "colour"},
+		{"eval without model", []string{"eval"}, "-model FILE is required"},
+		{"eval missing model", []string{"eval", "-model", "/nonexistent.safetensors"}, "/nonexistent.safetensors"},
+		{"eval corrupt model", []string{"eval", "-model", corruptModel}, "header"},
+		{"resume with model", []string{"train", "-resume", "/x", "-model", "lenet5"}, "-model cannot be combined with -resume"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			stdout, stderr, code := runGozoo(t, tc.args...)
+			if code != 1 {
+				t.Errorf("exit status %d, want 1 (stderr %q)", code, stderr)
+			}
+			lines := strings.Split(strings.TrimRight(stderr, "\n"), "\n")
+			if len(lines) != 1 || !strings.Contains(stderr, tc.want) {
+				t.Errorf("stderr = %q, want one line containing %q", stderr, tc.want)
+			}
+			if strings.Contains(stderr, "panic") || strings.Contains(stderr, "goroutine") {
+				t.Errorf("stderr shows a panic: %q", stderr)
+			}
+			if stdout != "" {
+				t.Errorf("stdout = %q, want nothing", stdout)
+			}
+		})
+	}
+}
+
+func readJSONLines(t *testing.T, s string) []map[string]float64 {
+	t.Helper()
+	var out []map[string]float64
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for sc.Scan() {
+		var m map[string]float64
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("bad JSON line %q: %v", sc.Text(), err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func tensorBits(t *testing.T, path string) map[string][]uint32 {
+	t.Helper()
+	f, err := modelfile.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]uint32{}
+	for _, ts := range f.Tensors {
+		for _, v := range ts.Data {
+			out[ts.Name] = append(out[ts.Name], math.Float32bits(v))
+		}
+	}
+	return out
+}
+
+// Train, evaluate the saved model, and resume: the CLI's promises end to end
+// on the real MNIST (a 1-2 epoch MLP run takes a few seconds).
+func TestTrainEvalResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains on MNIST")
+	}
+	straight, split := t.TempDir(), t.TempDir()
+	out, stderr, code := runGozoo(t, "train", "-epochs", "2", "-json", "-out", straight)
+	if code != 0 {
+		t.Fatalf("train: status %d: %s", code, stderr)
+	}
+	epochs := readJSONLines(t, out)
+	if len(epochs) != 2 {
+		t.Fatalf("got %d JSON lines, want 2", len(epochs))
+	}
+	last := epochs[1]
+	for _, key := range []string{"epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "test_samples", "seconds", "samples_per_sec"} {
+		if _, ok := last[key]; !ok {
+			t.Errorf("JSON line lacks %q", key)
+		}
+	}
+	if last["test_samples"] != 10000 || last["test_accuracy"] < 0.9 {
+		t.Errorf("test accuracy %v over %v samples", last["test_accuracy"], last["test_samples"])
+	}
+
+	out, stderr, code = runGozoo(t, "eval", "-model", filepath.Join(straight, "model.safetensors"), "-json")
+	if code != 0 {
+		t.Fatalf("eval: status %d: %s", code, stderr)
+	}
+	var ev struct {
+		Accuracy float64 `json:"accuracy"`
+		Samples  int     `json:"samples"`
+	}
+	if err := json.Unmarshal([]byte(out), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Accuracy != last["test_accuracy"] || ev.Samples != 10000 {
+		t.Errorf("eval accuracy %v over %d, train reported %v", ev.Accuracy, ev.Samples, last["test_accuracy"])
+	}
+
+	if _, stderr, code = runGozoo(t, "train", "-epochs", "1", "-quiet", "-out", split); code != 0 {
+		t.Fatalf("train 1 epoch: %s", stderr)
+	}
+	if _, stderr, code = runGozoo(t, "train", "-resume", split, "-epochs", "2", "-quiet", "-out", split); code != 0 {
+		t.Fatalf("resume: %s", stderr)
+	}
+	want := tensorBits(t, filepath.Join(straight, "checkpoint.safetensors"))
+	got := tensorBits(t, filepath.Join(split, "checkpoint.safetensors"))
+	if len(want) != len(got) {
+		t.Fatalf("checkpoints hold %d and %d tensors", len(want), len(got))
+	}
+	for name, bits := range want {
+		for i := range bits {
+			if got[name][i] != bits[i] {
+				t.Fatalf("%s[%d] differs between the straight and the resumed run", name, i)
+			}
+		}
+	}
+}
+
+func TestInterruptWritesCheckpointAndExits130(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains on MNIST")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(gozooBinary(t), "train", "-epochs", "50", "-quiet", "-out", dir)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "checkpoint.safetensors")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("no checkpoint after 60 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 130 {
+		t.Fatalf("exit %v, want status 130; stderr %q", err, stderr.String())
+	}
+	path := filepath.Join(dir, "interrupted.safetensors")
+	if !strings.Contains(stderr.String(), path) {
+		t.Errorf("stderr %q does not name %s", stderr.String(), path)
+	}
+	for _, p := range []string{path, filepath.Join(dir, "checkpoint.safetensors")} {
+		if _, err := modelfile.ReadFile(p); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	if _, stderr, code := runGozoo(t, "train", "-resume", path, "-epochs", "2", "-quiet"); code != 0 {
+		t.Errorf("resume from the interrupted checkpoint: %s", stderr)
+	}
+}
