@@ -1,0 +1,81 @@
+// Command lenet-mnist trains LeNet-5 on MNIST: conv 6@5x5 (pad 2), ReLU,
+// max-pool 2; conv 16@5x5, ReLU, max-pool 2; dense 400-120-84-10; Adam
+// 0.001, batch 64.
+//
+//	go run ./examples/lenet-mnist [-epochs 10] [-seed 1] [-out DIR]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"path/filepath"
+
+	"github.com/gozoo/gozoo/io/mnist"
+	"github.com/gozoo/gozoo/nn"
+	"github.com/gozoo/gozoo/optim"
+	"github.com/gozoo/gozoo/recipes"
+	"github.com/gozoo/gozoo/zoo"
+	"github.com/gozoo/gozoo/zoo/cnn"
+)
+
+func main() {
+	epochs := flag.Int("epochs", 10, "epochs")
+	seed := flag.Uint64("seed", 1, "seed for weights and shuffling")
+	out := flag.String("out", "", "folder to save the trained model in")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, *epochs, *seed, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "lenet-mnist:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, epochs int, seed uint64, out string) error {
+	dir, err := mnist.DefaultDir()
+	if err != nil {
+		return err
+	}
+	train, test, err := mnist.Load(dir)
+	if err != nil {
+		return err
+	}
+	// Convolutions take images, not flat vectors: [channels, height, width].
+	if train, err = train.WithShape([]int{1, 28, 28}); err != nil {
+		return err
+	}
+	if test, err = test.WithShape([]int{1, 28, 28}); err != nil {
+		return err
+	}
+	model, err := cnn.NewLeNet5(cnn.LeNet5Config{}, rand.New(rand.NewPCG(seed, 0)))
+	if err != nil {
+		return err
+	}
+	adam, err := optim.NewAdam(optim.AdamSettings{LearningRate: 0.001})
+	if err != nil {
+		return err
+	}
+	trainer, err := recipes.NewTrainer(model, nn.SoftmaxCrossEntropy{}, adam, seed)
+	if err != nil {
+		return err
+	}
+	defer trainer.Close()
+	hist, err := trainer.Fit(ctx, train, recipes.FitOptions{Epochs: epochs, BatchSize: 64, Validation: test,
+		Callbacks: []recipes.Callback{&recipes.Progress{W: os.Stderr}}})
+	if err != nil {
+		return err
+	}
+	last, _ := hist.Last()
+	fmt.Printf("test accuracy %.4f over %d images\n", last.ValAccuracy, last.ValSamples)
+	if out != "" {
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			return err
+		}
+		return zoo.Save(filepath.Join(out, "lenet5.safetensors"), model, nil)
+	}
+	return nil
+}
