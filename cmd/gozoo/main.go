@@ -27,6 +27,9 @@ func commands() []command {
 	return []command{
 		{"train", "train a model (the seed MLP on MNIST by default)", runTrain},
 		{"eval", "evaluate a saved model on its test data", runEval},
+		{"predict", "classify PNG or JPEG images with a saved image model", runPredict},
+		{"summary", "print a model's layers, output shapes and parameter counts", runSummary},
+		{"plot", "draw a training history (history.json) as a PNG or SVG figure", runPlot},
 	}
 }
 
