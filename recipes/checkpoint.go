@@ -57,6 +57,9 @@ func (t *Trainer) CheckpointFile(callbacks []Callback, extra map[string]string) 
 	cbState := map[string]json.RawMessage{}
 	for _, c := range callbacks {
 		if s, ok := c.(Stateful); ok {
+			if _, dup := cbState[s.StateKey()]; dup {
+				return nil, fmt.Errorf("recipes: two callbacks have state key %q; a checkpoint holds one", s.StateKey())
+			}
 			data, err := s.MarshalState()
 			if err != nil {
 				return nil, fmt.Errorf("recipes: state of %s: %w", s.StateKey(), err)

@@ -124,15 +124,27 @@ func (t *Trainer) Fit(ctx context.Context, train loader.Dataset, opts FitOptions
 	}
 	for t.Epoch < opts.Epochs {
 		stats, err := t.fitEpoch(ctx, run, train, conf)
+		if errors.Is(err, ErrStopTraining) {
+			break // OnTrainEnd still runs
+		}
 		if err != nil {
-			return hist, stopErr(err)
+			return hist, err
 		}
 		hist.Epochs = append(hist.Epochs, *stats)
-		if err := run.each(func(c Callback) error { return c.OnEpochEnd(run, &hist.Epochs[len(hist.Epochs)-1]) }); err != nil {
+		// Every callback sees the epoch end, even after one asked to stop.
+		stop := false
+		err = run.each(func(c Callback) error {
+			err := c.OnEpochEnd(run, &hist.Epochs[len(hist.Epochs)-1])
 			if errors.Is(err, ErrStopTraining) {
-				break
+				stop, err = true, nil
 			}
+			return err
+		})
+		if err != nil {
 			return hist, err
+		}
+		if stop {
+			break
 		}
 	}
 	return hist, stopErr(run.each(func(c Callback) error { return c.OnTrainEnd(run) }))

@@ -31,6 +31,7 @@ type inputSpec struct {
 	Target       string                `json:"target,omitempty"`
 	Task         string                `json:"task,omitempty"` // classify or regress
 	Split        float64               `json:"split,omitempty"`
+	ValSplit     float64               `json:"val_split,omitempty"`
 	SplitSeed    uint64                `json:"split_seed,omitempty"`
 	Features     []string              `json:"features,omitempty"`
 	Standardizer *csvdata.Standardizer `json:"standardizer,omitempty"`
@@ -56,9 +57,19 @@ func specFromMetadata(meta map[string]string) (*inputSpec, error) {
 	return &s, nil
 }
 
-// data is a train/test pair ready for a trainer.
+// data is the datasets of a run. val, when set, is held out of the
+// training data for validation (early stopping, schedules); otherwise the
+// test set serves as validation data, as in the seed's snippets.
 type data struct {
-	train, test loader.Dataset
+	train, val, test loader.Dataset
+}
+
+// validation returns the data Fit validates on.
+func (d *data) validation() loader.Dataset {
+	if d.val != nil {
+		return d.val
+	}
+	return d.test
 }
 
 // loadData loads the data a spec describes. dir overrides the data folder of
@@ -116,12 +127,15 @@ func loadMNIST(spec *inputSpec, dir string) (*data, error) {
 
 // csvSpec loads a table for training and fits the preprocessing on its
 // training split.
-func csvSpec(source, target, task string, split float64, seed uint64) (*inputSpec, error) {
+func csvSpec(source, target, task string, split, valSplit float64, seed uint64) (*inputSpec, error) {
 	if !(split > 0 && split < 1) {
 		return nil, fmt.Errorf("-split must be between 0 and 1, got %v", split)
 	}
-	spec := &inputSpec{Dataset: "csv", CSV: source, Target: target, Task: task, Split: split, SplitSeed: seed}
-	train, _, err := splitTable(spec)
+	if !(valSplit >= 0 && valSplit < 1) {
+		return nil, fmt.Errorf("-val-split must be at least 0 and below 1, got %v", valSplit)
+	}
+	spec := &inputSpec{Dataset: "csv", CSV: source, Target: target, Task: task, Split: split, ValSplit: valSplit, SplitSeed: seed}
+	train, _, _, err := splitTable(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -160,19 +174,35 @@ func readTable(spec *inputSpec) (*csvdata.Table, error) {
 	return csvdata.Load(f, spec.CSV, opts)
 }
 
-func splitTable(spec *inputSpec) (train, test *csvdata.Table, err error) {
+// splitTable reads the table and splits it into training, validation (nil
+// unless ValSplit > 0, taken from the training part) and test rows, the same
+// way every time for the same spec.
+func splitTable(spec *inputSpec) (train, val, test *csvdata.Table, err error) {
 	t, err := readTable(spec)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
+	split := t.RandomSplit
 	if t.Task == csvdata.Classify {
-		return t.StratifiedSplit(spec.Split, spec.SplitSeed)
+		split = t.StratifiedSplit
 	}
-	return t.RandomSplit(spec.Split, spec.SplitSeed)
+	if train, test, err = split(spec.Split, spec.SplitSeed); err != nil {
+		return nil, nil, nil, err
+	}
+	if spec.ValSplit > 0 {
+		split = train.RandomSplit
+		if t.Task == csvdata.Classify {
+			split = train.StratifiedSplit
+		}
+		if train, val, err = split(spec.ValSplit, spec.SplitSeed+1); err != nil {
+			return nil, nil, nil, fmt.Errorf("validation split: %w", err)
+		}
+	}
+	return train, val, test, nil
 }
 
 func loadCSV(spec *inputSpec) (*data, error) {
-	train, test, err := splitTable(spec)
+	train, val, test, err := splitTable(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -183,26 +213,27 @@ func loadCSV(spec *inputSpec) (*data, error) {
 		return nil, fmt.Errorf("%s has features %v, the model was trained on %v", spec.CSV, train.FeatureNames, spec.Features)
 	}
 	d := &data{}
-	if train.Task == csvdata.Classify {
-		if d.train, err = train.ClassDataset(*spec.Standardizer); err != nil {
-			return nil, err
+	dests := []*loader.Dataset{&d.train, &d.val, &d.test}
+	for i, tbl := range []*csvdata.Table{train, val, test} {
+		if tbl == nil {
+			continue
 		}
-		if d.test, err = test.ClassDataset(*spec.Standardizer); err != nil {
-			return nil, err
+		if tbl.Task == csvdata.Classify {
+			ds, err := tbl.ClassDataset(*spec.Standardizer)
+			if err != nil {
+				return nil, err
+			}
+			*dests[i] = ds
+			continue
 		}
-		return d, nil
-	}
-	for i, tbl := range []*csvdata.Table{train, test} {
+		if spec.TargetScale == nil {
+			return nil, fmt.Errorf("csv regression input has no target scale")
+		}
 		r, err := tbl.RegressionDataset(*spec.Standardizer)
 		if err != nil {
 			return nil, err
 		}
-		scaled := &scaledTargets{Regression: r, scale: *spec.TargetScale}
-		if i == 0 {
-			d.train = scaled
-		} else {
-			d.test = scaled
-		}
+		*dests[i] = &scaledTargets{Regression: r, scale: *spec.TargetScale}
 	}
 	return d, nil
 }
