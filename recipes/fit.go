@@ -34,6 +34,27 @@ type FitOptions struct {
 	// [-ClipValue, ClipValue].
 	ClipNorm  float64
 	ClipValue float64
+	// MaxLoss stops training with a *LossLimitError when a batch's loss
+	// exceeds it: training has diverged, and the update is not applied.
+	// Zero means the default: 1e4 for a classification loss (a mean
+	// cross-entropy of 1e4 nats gives the true class a probability below
+	// e^-10000, which no working model does; a model that guesses uniformly
+	// scores ln(classes)) and no limit for other losses. Negative disables it.
+	// A NaN or infinite loss always stops training (*NonFiniteLossError).
+	MaxLoss float64
+}
+
+// DefaultMaxClassificationLoss is MaxLoss's default for classification losses.
+const DefaultMaxClassificationLoss = 1e4
+
+func (o *FitOptions) lossLimit(loss interface{ Classification() bool }) float64 {
+	switch {
+	case o.MaxLoss > 0:
+		return o.MaxLoss
+	case o.MaxLoss == 0 && loss.Classification():
+		return DefaultMaxClassificationLoss
+	}
+	return math.Inf(1)
 }
 
 // maxBatchSize and maxEpochs reject absurd settings before anything is
@@ -56,6 +77,8 @@ func (o FitOptions) Validate() error {
 		return fmt.Errorf("recipes: clip norm must not be negative, got %v", o.ClipNorm)
 	case o.ClipValue < 0 || math.IsNaN(o.ClipValue):
 		return fmt.Errorf("recipes: clip value must not be negative, got %v", o.ClipValue)
+	case math.IsNaN(o.MaxLoss):
+		return fmt.Errorf("recipes: max loss must be a number, got NaN")
 	}
 	return nil
 }
@@ -188,6 +211,9 @@ func (t *Trainer) fitEpoch(ctx context.Context, run *Run, train loader.Dataset, 
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
 			return nil, &NonFiniteLossError{Epoch: epoch, Batch: i + 1, Step: t.Step + 1, Loss: loss}
 		}
+		if limit := run.Options.lossLimit(t.Loss); loss > limit {
+			return nil, &LossLimitError{Epoch: epoch, Batch: i + 1, Step: t.Step + 1, Loss: loss, Limit: limit}
+		}
 		if err := run.each(func(c Callback) error { return c.OnBatchEnd(run, bs) }); err != nil {
 			return nil, err
 		}
@@ -221,4 +247,17 @@ type NonFiniteLossError struct {
 
 func (e *NonFiniteLossError) Error() string {
 	return fmt.Sprintf("recipes: loss is %v at epoch %d, batch %d (step %d); the update was not applied", e.Loss, e.Epoch, e.Batch, e.Step)
+}
+
+// LossLimitError reports a finite loss above FitOptions.MaxLoss: training
+// diverged. The step that produced it was not applied.
+type LossLimitError struct {
+	Epoch, Batch int
+	Step         int64
+	Loss, Limit  float64
+}
+
+func (e *LossLimitError) Error() string {
+	return fmt.Sprintf("recipes: training diverged: loss is %.4g at epoch %d, batch %d (step %d), above the limit %g; the update was not applied (lower the learning rate)",
+		e.Loss, e.Epoch, e.Batch, e.Step, e.Limit)
 }

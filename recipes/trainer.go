@@ -171,8 +171,8 @@ func (t *Trainer) trainStep(ds loader.Dataset, batch []int, opts *FitOptions, co
 	if err := t.countCorrect(p, ds, batch, conf); err != nil {
 		return 0, err
 	}
-	if math.IsNaN(loss) || math.IsInf(loss, 0) {
-		// Never apply an update computed from a non-finite loss.
+	if math.IsNaN(loss) || math.IsInf(loss, 0) || loss > opts.lossLimit(t.Loss) {
+		// Never apply an update computed from a non-finite or diverged loss.
 		return loss, nil
 	}
 	if t.grads, err = p.Grads(t.grads); err != nil {

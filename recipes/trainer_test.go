@@ -319,3 +319,24 @@ func TestFitStopsOnCancelAndNonFiniteLoss(t *testing.T) {
 		}
 	}
 }
+
+func TestFitStopsWhenTheLossDiverges(t *testing.T) {
+	train := newBlobs(64, 1)
+	tr := newTestTrainer(t, 1)
+	before := paramBits(tr)
+	_, err := tr.Fit(context.Background(), train, FitOptions{Epochs: 1, BatchSize: 8, MaxLoss: 1e-3})
+	var le *LossLimitError
+	if !errors.As(err, &le) {
+		t.Fatalf("Fit returned %v, want a LossLimitError", err)
+	}
+	if le.Epoch != 1 || le.Batch != 1 || le.Step != 1 || !strings.Contains(err.Error(), "step 1") {
+		t.Errorf("error %v names the wrong place", err)
+	}
+	if !sameBits(before, paramBits(tr)) {
+		t.Error("the diverged update was applied")
+	}
+	tr = newTestTrainer(t, 1)
+	if _, err := tr.Fit(context.Background(), train, FitOptions{Epochs: 1, BatchSize: 8, MaxLoss: -1}); err != nil {
+		t.Errorf("a negative MaxLoss should disable the limit: %v", err)
+	}
+}

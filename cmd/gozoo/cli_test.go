@@ -277,3 +277,28 @@ func TestInterruptWritesCheckpointAndExits130(t *testing.T) {
 		t.Errorf("resume from the interrupted checkpoint: %s", stderr)
 	}
 }
+
+// A diverging run stops with status 1 and leaves the checkpoint an earlier
+// run wrote in the same folder as it was.
+func TestDivergenceKeepsTheEarlierCheckpoint(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains on MNIST")
+	}
+	dir := t.TempDir()
+	if _, stderr, code := runGozoo(t, "train", "-epochs", "1", "-quiet", "-out", dir); code != 0 {
+		t.Fatal(stderr)
+	}
+	ck := filepath.Join(dir, "checkpoint.safetensors")
+	before, _ := os.ReadFile(ck)
+	_, stderr, code := runGozoo(t, "train", "-lr", "1e6", "-epochs", "2", "-quiet", "-out", dir)
+	if code != 1 || !strings.Contains(stderr, "diverged: loss is") || !strings.Contains(stderr, "epoch 1, batch 2 (step 2)") {
+		t.Errorf("status %d, stderr %q", code, stderr)
+	}
+	after, _ := os.ReadFile(ck)
+	if !bytes.Equal(before, after) {
+		t.Error("the diverging run changed the earlier checkpoint")
+	}
+	if _, err := modelfile.ReadFile(ck); err != nil {
+		t.Error(err)
+	}
+}

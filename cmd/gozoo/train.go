@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/gozoo/gozoo/io/mnist"
 	"github.com/gozoo/gozoo/nn"
 	"github.com/gozoo/gozoo/optim"
 	"github.com/gozoo/gozoo/recipes"
@@ -236,7 +237,9 @@ func (f *trainFlags) buildModel() (*inputSpec, zoo.Model, error) {
 		return mnistSpec([]int{784}), m, err
 	case "lenet5":
 		m, err := cnn.NewLeNet5(cnn.LeNet5Config{InputShape: [3]int{1, 28, 28}, Classes: 10}, rng)
-		return mnistSpec([]int{1, 28, 28}), m, err
+		spec := mnistSpec([]int{1, 28, 28})
+		spec.Mean, spec.Std = []float32{mnist.Mean}, []float32{mnist.Std}
+		return spec, m, err
 	case "cifar-vgg":
 		spec, err := cifarSpec(f.data)
 		if err != nil {
