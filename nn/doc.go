@@ -8,10 +8,6 @@
 // taken on the training graph is visible at once in the evaluation graph, and
 // graphs can be built for any batch size without copying weights.
 //
-// The shortest use builds a model, compiles a training program and runs it:
-//
-//	rng := rand.New(rand.NewPCG(1, 2))
-//	model, _ := nn.NewSequential([]int{784},
-//		nn.MustLayer(nn.NewDense("dense1", 784, 128, nn.HeUniform, rng)), ...)
-//	prog, _ := nn.Compile(model, nn.Training, 64, nn.SoftmaxCrossEntropy{})
+// The shortest use builds a model, compiles a training program and runs it
+// (see the package Example); recipes.Trainer does this for whole datasets.
 package nn

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/gozoo/gozoo/io/mnist"
 	"github.com/gozoo/gozoo/nn"
 	"github.com/gozoo/gozoo/optim"
 	"github.com/gozoo/gozoo/recipes"
@@ -237,9 +236,7 @@ func (f *trainFlags) buildModel() (*inputSpec, zoo.Model, error) {
 		return mnistSpec([]int{784}), m, err
 	case "lenet5":
 		m, err := cnn.NewLeNet5(cnn.LeNet5Config{InputShape: [3]int{1, 28, 28}, Classes: 10}, rng)
-		spec := mnistSpec([]int{1, 28, 28})
-		spec.Mean, spec.Std = []float32{mnist.Mean}, []float32{mnist.Std}
-		return spec, m, err
+		return mnistSpec([]int{1, 28, 28}), m, err
 	case "cifar-vgg":
 		spec, err := cifarSpec(f.data)
 		if err != nil {

@@ -62,6 +62,7 @@ func checkClasses(model string, classes int) error {
 // returned by build.
 type builder struct {
 	rng    *rand.Rand
+	init   nn.Initializer
 	input  []int
 	shape  []int
 	layers []nn.Layer
@@ -69,7 +70,7 @@ type builder struct {
 }
 
 func newBuilder(in [3]int, rng *rand.Rand) *builder {
-	return &builder{rng: rng, input: in[:], shape: in[:]}
+	return &builder{rng: rng, init: nn.HeUniform, input: in[:], shape: in[:]}
 }
 
 func (b *builder) add(l nn.Layer, err error) {
@@ -87,12 +88,12 @@ func (b *builder) add(l nn.Layer, err error) {
 	b.layers = append(b.layers, l)
 }
 
-// conv adds a square convolution with stride 1 and He-uniform weights.
+// conv adds a square convolution with stride 1 and weights from b.init.
 func (b *builder) conv(name string, out, kernel, padding int, bias bool) {
 	if b.err != nil {
 		return
 	}
-	b.add(nn.NewConv2D(name, b.shape[0], out, nn.Pair(kernel), nn.Pair(1), nn.Pair(padding), bias, nn.HeUniform, b.rng))
+	b.add(nn.NewConv2D(name, b.shape[0], out, nn.Pair(kernel), nn.Pair(1), nn.Pair(padding), bias, b.init, b.rng))
 }
 
 func (b *builder) relu(name string) { b.add(nn.NewActivation(name, nn.ReLU)) }
@@ -104,7 +105,7 @@ func (b *builder) maxPool(name string) {
 
 func (b *builder) flatten() { b.add(nn.NewFlatten("flatten"), nil) }
 
-// dense adds a fully connected layer with He-uniform weights.
+// dense adds a fully connected layer with weights from b.init.
 func (b *builder) dense(name string, out int) {
 	if b.err != nil {
 		return
@@ -113,7 +114,7 @@ func (b *builder) dense(name string, out int) {
 		b.err = fmt.Errorf("%s: wants a vector input, got shape %v", name, b.shape)
 		return
 	}
-	b.add(nn.NewDense(name, b.shape[0], out, nn.HeUniform, b.rng))
+	b.add(nn.NewDense(name, b.shape[0], out, b.init, b.rng))
 }
 
 func (b *builder) build() (*nn.Sequential, error) {

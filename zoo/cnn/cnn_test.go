@@ -152,7 +152,7 @@ func TestConfigJSONHoldsDefaults(t *testing.T) {
 		json func() ([]byte, error)
 		want string
 	}{
-		{"lenet5", lenet.ConfigJSON, `{"input_shape":[1,28,28],"classes":10}`},
+		{"lenet5", lenet.ConfigJSON, `{"input_shape":[1,28,28],"classes":10,"init":"glorot_uniform"}`},
 		{"vgg", vgg.ConfigJSON, `{"input_shape":[3,32,32],"classes":10,"channels":[32,64,128],"dropout":0,"hidden":256}`},
 	} {
 		got, err := tc.json()

@@ -13,6 +13,9 @@ import (
 type LeNet5Config struct {
 	InputShape [3]int `json:"input_shape"` // [channels, height, width]; default [1, 28, 28]
 	Classes    int    `json:"classes"`     // number of outputs (logits); default 10
+	// Init names the weight initializer (nn.InitializerByName); default
+	// glorot_uniform, the default of Keras' Conv2D and Dense.
+	Init string `json:"init,omitempty"`
 }
 
 func (c LeNet5Config) withDefaults() LeNet5Config {
@@ -21,6 +24,9 @@ func (c LeNet5Config) withDefaults() LeNet5Config {
 	}
 	if c.Classes == 0 {
 		c.Classes = 10
+	}
+	if c.Init == "" {
+		c.Init = "glorot_uniform"
 	}
 	return c
 }
@@ -37,13 +43,16 @@ func (c LeNet5Config) Validate() error {
 	if err := checkClasses(LeNet5Kind, c.Classes); err != nil {
 		return err
 	}
+	if _, err := nn.InitializerByName(c.Init); err != nil {
+		return fmt.Errorf("cnn: %s: %w", LeNet5Kind, err)
+	}
 	return checkInput(LeNet5Kind, c.InputShape, lenetStages())
 }
 
 // LeNet5 is conv 6@5x5 (padding 2), ReLU, max-pool 2; conv 16@5x5, ReLU,
 // max-pool 2; flatten; dense 120, ReLU; dense 84, ReLU; dense Classes. For
-// a 1x28x28 input the flattened size is 16*5*5 = 400. Weights are He-uniform
-// and biases zero.
+// a 1x28x28 input the flattened size is 16*5*5 = 400. Weights come from
+// Config.Init (Glorot uniform by default) and biases are zero.
 type LeNet5 struct {
 	*nn.Sequential
 	Config LeNet5Config
@@ -56,6 +65,7 @@ func NewLeNet5(cfg LeNet5Config, rng *rand.Rand) (*LeNet5, error) {
 	}
 	cfg = cfg.withDefaults()
 	b := newBuilder(cfg.InputShape, rng)
+	b.init, _ = nn.InitializerByName(cfg.Init)
 	b.conv("conv1", 6, 5, 2, true)
 	b.relu("relu1")
 	b.maxPool("pool1")

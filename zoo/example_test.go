@@ -1,0 +1,35 @@
+package zoo_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+
+	"github.com/gozoo/gozoo/zoo"
+	"github.com/gozoo/gozoo/zoo/mlp"
+)
+
+// Save writes a model file; Load rebuilds the model from its kind and config
+// alone and fills in the weights.
+func Example() {
+	dir, _ := os.MkdirTemp("", "zoo-example")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "model.safetensors")
+
+	model, _ := mlp.New(mlp.Config{Inputs: 4, Hidden: []int{8}, Outputs: 3}, rand.New(rand.NewPCG(1, 0)))
+	if err := zoo.Save(path, model, nil); err != nil {
+		fmt.Println(err)
+		return
+	}
+	loaded, file, err := zoo.Load(path)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(loaded.Kind(), file.Metadata["config"])
+	fmt.Println(loaded.Params()[0].Data()[0] == model.Params()[0].Data()[0])
+	// Output:
+	// mlp {"inputs":4,"hidden":[8],"outputs":3,"activation":"relu","init":"glorot_uniform"}
+	// true
+}
