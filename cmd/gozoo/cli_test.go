@@ -125,6 +125,7 @@ func TestBadInputGivesOneLineAndStatus1(t *testing.T) {
 		{"eval without model", []string{"eval"}, "-model FILE is required"},
 		{"eval missing model", []string{"eval", "-model", "/nonexistent.safetensors"}, "/nonexistent.safetensors"},
 		{"eval corrupt model", []string{"eval", "-model", corruptModel}, "header"},
+		{"unknown download", []string{"download", "imagenet"}, `unknown dataset "imagenet"`},
 		{"resume with model", []string{"train", "-resume", "/x", "-model", "lenet5"}, "-model cannot be combined with -resume"},
 	}
 	for _, tc := range tests {

@@ -30,6 +30,7 @@ func commands() []command {
 		{"predict", "classify PNG or JPEG images with a saved image model", runPredict},
 		{"summary", "print a model's layers, output shapes and parameter counts", runSummary},
 		{"plot", "draw a training history (history.json) as a PNG or SVG figure", runPlot},
+		{"download", "fetch CIFAR-10 or Fashion-MNIST into a cache folder, checking SHA-256", runDownload},
 	}
 }
 
