@@ -95,13 +95,7 @@ func mnistSpec(shape []int) *inputSpec {
 }
 
 func loadMNIST(spec *inputSpec, dir string) (*data, error) {
-	var err error
-	if dir == "" {
-		if dir, err = mnist.DefaultDir(); err != nil {
-			return nil, err
-		}
-	}
-	train, test, err := mnist.Load(dir)
+	train, test, err := mnist.LoadShaped(dir, spec.Shape)
 	if err != nil {
 		return nil, err
 	}
@@ -110,9 +104,6 @@ func loadMNIST(spec *inputSpec, dir string) (*data, error) {
 	}
 	d := &data{}
 	for i, ds := range []*mnist.Dataset{train, test} {
-		if ds, err = ds.WithShape(spec.Shape); err != nil {
-			return nil, err
-		}
 		if ds, err = ds.WithNormalization(spec.Mean[0], spec.Std[0]); err != nil {
 			return nil, err
 		}

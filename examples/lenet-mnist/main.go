@@ -36,19 +36,9 @@ func main() {
 }
 
 func run(ctx context.Context, epochs int, seed uint64, out string) error {
-	dir, err := mnist.DefaultDir()
-	if err != nil {
-		return err
-	}
-	train, test, err := mnist.Load(dir)
-	if err != nil {
-		return err
-	}
 	// Convolutions take images, not flat vectors: [channels, height, width].
-	if train, err = train.WithShape([]int{1, 28, 28}); err != nil {
-		return err
-	}
-	if test, err = test.WithShape([]int{1, 28, 28}); err != nil {
+	train, test, err := mnist.LoadShaped("", []int{1, 28, 28})
+	if err != nil {
 		return err
 	}
 	model, err := cnn.NewLeNet5(cnn.LeNet5Config{}, rand.New(rand.NewPCG(seed, 0)))

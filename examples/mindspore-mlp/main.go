@@ -43,11 +43,7 @@ func main() {
 }
 
 func run(ctx context.Context, epochs int, seed uint64) error {
-	dir, err := mnist.DefaultDir()
-	if err != nil {
-		return err
-	}
-	trainDS, testDS, err := mnist.Load(dir)
+	trainDS, testDS, err := mnist.LoadShaped("", []int{784})
 	if err != nil {
 		return err
 	}

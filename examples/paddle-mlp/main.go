@@ -40,11 +40,7 @@ func main() {
 }
 
 func run(ctx context.Context, epochs int, seed uint64) error {
-	dir, err := mnist.DefaultDir()
-	if err != nil {
-		return err
-	}
-	train, test, err := mnist.Load(dir)
+	train, test, err := mnist.LoadShaped("", []int{784})
 	if err != nil {
 		return err
 	}

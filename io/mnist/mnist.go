@@ -74,6 +74,28 @@ func New(pixels, labels []uint8, height, width int) (*Dataset, error) {
 		scale: scaleTable(0, 1), mean: 0, std: 1}, nil
 }
 
+// LoadShaped loads MNIST from dir, or from the copy shipped in the Go
+// module cache (DefaultDir) when dir is "", with every image given the
+// input shape shape: []int{784} for dense networks, []int{1, 28, 28} for
+// convolutional ones.
+func LoadShaped(dir string, shape []int) (train, test *Dataset, err error) {
+	if dir == "" {
+		if dir, err = DefaultDir(); err != nil {
+			return nil, nil, err
+		}
+	}
+	if train, test, err = Load(dir); err != nil {
+		return nil, nil, err
+	}
+	if train, err = train.WithShape(shape); err != nil {
+		return nil, nil, err
+	}
+	if test, err = test.WithShape(shape); err != nil {
+		return nil, nil, err
+	}
+	return train, test, nil
+}
+
 // Load reads the training set (60000 images) and test set (10000 images)
 // from dir, which holds the four MNIST files, each either raw or gzipped:
 // train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz],

@@ -3,6 +3,7 @@ package mnist
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -406,5 +407,21 @@ func TestWithNormalization(t *testing.T) {
 		if _, err := ds.WithNormalization(bad[0], bad[1]); err == nil {
 			t.Errorf("WithNormalization(%v, %v) gave no error", bad[0], bad[1])
 		}
+	}
+}
+
+func TestLoadShaped(t *testing.T) {
+	if _, err := DefaultDir(); err != nil {
+		t.Skip(err)
+	}
+	train, test, err := LoadShaped("", []int{1, 28, 28})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(train.InputShape(), test.InputShape()) != "[1 28 28] [1 28 28]" || train.Len() != 60000 {
+		t.Errorf("shapes %v %v, %d training images", train.InputShape(), test.InputShape(), train.Len())
+	}
+	if _, _, err := LoadShaped("", []int{27, 27}); err == nil {
+		t.Error("a shape that does not hold 28x28 images was accepted")
 	}
 }
