@@ -303,3 +303,47 @@ func TestDivergenceKeepsTheEarlierCheckpoint(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A resumed run reuses the interrupted run's training flags (here a cosine
+// schedule and batch size) and ends bit-identical to an uninterrupted one.
+func TestResumeRestoresTrainingOptions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains on MNIST")
+	}
+	args := []string{"train", "-epochs", "2", "-batch", "100", "-schedule", "cosine", "-quiet", "-out"}
+	straight, split := t.TempDir(), t.TempDir()
+	if _, stderr, code := runGozoo(t, append(args, straight)...); code != 0 {
+		t.Fatal(stderr)
+	}
+	cmd := exec.Command(gozooBinary(t), append(args, split)...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(split, "checkpoint.safetensors")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("no checkpoint after 60 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	if err := cmd.Wait(); err == nil {
+		t.Skip("the run finished before the interrupt arrived")
+	}
+	if _, stderr, code := runGozoo(t, "train", "-resume", split, "-epochs", "2", "-quiet", "-out", split); code != 0 {
+		t.Fatalf("resume: %s", stderr)
+	}
+	want := tensorBits(t, filepath.Join(straight, "model.safetensors"))
+	got := tensorBits(t, filepath.Join(split, "model.safetensors"))
+	for name, bits := range want {
+		for i := range bits {
+			if got[name][i] != bits[i] {
+				t.Fatalf("%s[%d] differs between the straight and the resumed run", name, i)
+			}
+		}
+	}
+}

@@ -24,7 +24,7 @@ type trainingFlags struct {
 func (t *trainingFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&t.earlyStop, "early-stop", 0, "stop after this many epochs without improvement of -monitor and restore the best weights (0: off)")
 	fs.StringVar(&t.monitor, "monitor", "val_loss", "metric for -early-stop and -schedule plateau: val_loss, val_accuracy, train_loss, train_accuracy")
-	fs.StringVar(&t.schedule, "schedule", "", "learning-rate schedule: step, exp, cosine (per step, with -warmup) or plateau")
+	fs.StringVar(&t.schedule, "schedule", "", "learning-rate schedule: step, exp, cosine (per step, with -warmup), plateau or none (default: cosine for lenet5 and cifar-vgg, none otherwise)")
 	fs.IntVar(&t.warmup, "warmup", 0, "with -schedule cosine: epochs of linear warm-up")
 	fs.IntVar(&t.stepSize, "step-size", 0, "with -schedule step: epochs between decays (default: a third of -epochs)")
 	fs.Float64Var(&t.gamma, "gamma", 0, "decay factor: step 0.1, exp 0.9 per epoch, plateau 0.1 (default)")
@@ -38,9 +38,9 @@ func (t *trainingFlags) validate() error {
 		return fmt.Errorf("-monitor: %w", err)
 	}
 	switch t.schedule {
-	case "", "step", "exp", "cosine", "plateau":
+	case "", "none", "step", "exp", "cosine", "plateau":
 	default:
-		return fmt.Errorf("unknown -schedule %q (want step, exp, cosine or plateau)", t.schedule)
+		return fmt.Errorf("unknown -schedule %q (want step, exp, cosine, plateau or none)", t.schedule)
 	}
 	if t.warmup < 0 || t.stepSize < 0 {
 		return fmt.Errorf("-warmup and -step-size must not be negative")
@@ -51,7 +51,7 @@ func (t *trainingFlags) validate() error {
 	if t.stepSize > 0 && t.schedule != "step" {
 		return fmt.Errorf("-step-size applies to -schedule step only")
 	}
-	if t.gamma != 0 && (t.schedule == "" || t.schedule == "cosine") {
+	if t.gamma != 0 && (t.schedule == "" || t.schedule == "none" || t.schedule == "cosine") {
 		return fmt.Errorf("-gamma applies to -schedule step, exp or plateau only")
 	}
 	if t.gamma < 0 || t.gamma >= 1 || math.IsNaN(t.gamma) {
