@@ -67,17 +67,28 @@ func (t *Trainer) CheckpointFile(callbacks []Callback, extra map[string]string) 
 			cbState[s.StateKey()] = data
 		}
 	}
+	var jsonErr error
+	toJSON := func(v any) string {
+		data, err := json.Marshal(v)
+		if err != nil && jsonErr == nil {
+			jsonErr = fmt.Errorf("recipes: checkpoint metadata: %w", err)
+		}
+		return string(data)
+	}
 	meta := map[string]string{
 		KeyCheckpoint: "1",
 		KeyEpoch:      strconv.Itoa(t.Epoch),
 		KeyStep:       strconv.FormatInt(t.Step, 10),
 		KeyRNGState:   base64.StdEncoding.EncodeToString(rngState),
-		KeyOptimizer:  mustJSON(oc),
-		KeyOptimizerState: mustJSON(optimizerScalars{
+		KeyOptimizer:  toJSON(oc),
+		KeyOptimizerState: toJSON(optimizerScalars{
 			Kind: st.Kind, Step: st.Step, LearningRate: st.LearningRate,
 		}),
-		KeyCallbacks: mustJSON(cbState),
+		KeyCallbacks: toJSON(cbState),
 		KeyLoss:      t.Loss.Name(),
+	}
+	if jsonErr != nil {
+		return nil, jsonErr
 	}
 	for k, v := range extra {
 		if _, taken := meta[k]; taken {
@@ -101,14 +112,6 @@ type optimizerScalars struct {
 	LearningRate float64 `json:"learning_rate"`
 }
 
-func mustJSON(v any) string {
-	data, err := json.Marshal(v)
-	if err != nil {
-		// Only plain structs and maps of raw JSON reach here.
-		panic(fmt.Sprintf("recipes: marshal %T: %v", v, err))
-	}
-	return string(data)
-}
 
 // SaveCheckpoint writes CheckpointFile atomically to path: a crash during
 // the save leaves an earlier checkpoint at path intact.
