@@ -112,7 +112,6 @@ type optimizerScalars struct {
 	LearningRate float64 `json:"learning_rate"`
 }
 
-
 // SaveCheckpoint writes CheckpointFile atomically to path: a crash during
 // the save leaves an earlier checkpoint at path intact.
 func (t *Trainer) SaveCheckpoint(path string, callbacks []Callback, extra map[string]string) error {
