@@ -52,9 +52,10 @@ func FromConfig(c Config) (Optimizer, error) {
 		return decodeSettings(c, NewSGD)
 	case "momentum", "nesterov":
 		return decodeSettings(c, func(s MomentumSettings) (*Momentum, error) {
-			if s.Nesterov != (c.Kind == "nesterov") {
-				return nil, fmt.Errorf("optim: kind %q does not match nesterov=%v", c.Kind, s.Nesterov)
+			if s.Nesterov && c.Kind == "momentum" {
+				return nil, fmt.Errorf("optim: kind %q does not match nesterov=true (use kind nesterov)", c.Kind)
 			}
+			s.Nesterov = c.Kind == "nesterov"
 			return NewMomentum(s)
 		})
 	case "adam":

@@ -47,7 +47,7 @@ func TestFromConfigErrors(t *testing.T) {
 		{Config{Kind: "lion", Settings: []byte(`{}`)}, `unknown optimizer "lion"`},
 		{Config{Kind: "adam", Settings: []byte(`{"learning_rate": -1}`)}, "learning"},
 		{Config{Kind: "adam", Settings: []byte(`{"momentum": 0.9}`)}, `unknown field "momentum"`},
-		{Config{Kind: "nesterov", Settings: []byte(`{"nesterov": false}`)}, "does not match"},
+		{Config{Kind: "momentum", Settings: []byte(`{"nesterov": true}`)}, "does not match"},
 		{Config{Kind: "sgd", Settings: []byte(`[`)}, "sgd settings"},
 	} {
 		_, err := FromConfig(tc.c)

@@ -1,7 +1,6 @@
 package optim
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -30,41 +29,6 @@ type torchReference struct {
 	} `json:"cases"`
 }
 
-// fromSettings builds an optimizer of a kind from settings in JSON, which
-// must use only the fields of that kind's settings struct.
-func fromSettings(kind string, raw json.RawMessage) (Optimizer, error) {
-	switch kind {
-	case "sgd":
-		return build(raw, NewSGD)
-	case "momentum":
-		return build(raw, NewMomentum)
-	case "nesterov":
-		return build(raw, func(s MomentumSettings) (*Momentum, error) {
-			s.Nesterov = true
-			return NewMomentum(s)
-		})
-	case "adam":
-		return build(raw, NewAdam)
-	case "adamw":
-		return build(raw, NewAdamW)
-	case "rmsprop":
-		return build(raw, NewRMSProp)
-	case "adagrad":
-		return build(raw, NewAdaGrad)
-	}
-	return New(kind, 0)
-}
-
-// build decodes settings S strictly and calls the constructor with them.
-func build[S any, T Optimizer](raw json.RawMessage, constructor func(S) (T, error)) (Optimizer, error) {
-	var s S
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.DisallowUnknownFields()
-	if err := d.Decode(&s); err != nil {
-		return nil, err
-	}
-	return asOptimizer(constructor(s))
-}
 
 // TestTorchReference runs every optimizer for three steps on the problem of
 // scripts/torch_optim_reference.py and compares parameters after each step
@@ -83,7 +47,7 @@ func TestTorchReference(t *testing.T) {
 	}
 	for _, c := range ref.Cases {
 		t.Run(c.Name, func(t *testing.T) {
-			o, err := fromSettings(c.Kind, c.Settings)
+			o, err := FromConfig(Config{Kind: c.Kind, Settings: c.Settings})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -11,9 +11,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/signal"
 	"path/filepath"
 
+	"github.com/gozoo/gozoo/examples/internal/cli"
 	"github.com/gozoo/gozoo/io/mnist"
 	"github.com/gozoo/gozoo/nn"
 	"github.com/gozoo/gozoo/optim"
@@ -22,20 +22,11 @@ import (
 	"github.com/gozoo/gozoo/zoo/cnn"
 )
 
-func main() {
-	epochs := flag.Int("epochs", 10, "epochs")
-	seed := flag.Uint64("seed", 1, "seed for weights and shuffling")
-	out := flag.String("out", "", "folder to save the trained model in")
-	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, *epochs, *seed, *out); err != nil {
-		fmt.Fprintln(os.Stderr, "lenet-mnist:", err)
-		os.Exit(1)
-	}
-}
+var out = flag.String("out", "", "folder to save the trained model in")
 
-func run(ctx context.Context, epochs int, seed uint64, out string) error {
+func main() { cli.Main("lenet-mnist", run) }
+
+func run(ctx context.Context, epochs int, seed uint64) error {
 	// Convolutions take images, not flat vectors: [channels, height, width].
 	train, test, err := mnist.LoadShaped("", []int{1, 28, 28})
 	if err != nil {
@@ -61,11 +52,11 @@ func run(ctx context.Context, epochs int, seed uint64, out string) error {
 	}
 	last, _ := hist.Last()
 	fmt.Printf("test accuracy %.4f over %d images\n", last.ValAccuracy, last.ValSamples)
-	if out != "" {
-		if err := os.MkdirAll(out, 0o755); err != nil {
+	if *out != "" {
+		if err := os.MkdirAll(*out, 0o755); err != nil {
 			return err
 		}
-		return zoo.Save(filepath.Join(out, "lenet5.safetensors"), model, nil)
+		return zoo.Save(filepath.Join(*out, "lenet5.safetensors"), model, nil)
 	}
 	return nil
 }

@@ -11,18 +11,16 @@
 //	loss = nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction='mean')
 //	opt = nn.Adam(net.trainable_params(), learning_rate=0.001)
 //	model = Model(net, loss, opt, metrics={'accuracy'})
-//	model.train(10, train_ds, callbacks=[LossMonitor()])
+//	model.train(10, train_ds, callbacks=[LossMonitor(100)])
 //	print(model.eval(test_ds))
 package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"os/signal"
 
+	"github.com/gozoo/gozoo/examples/internal/cli"
 	"github.com/gozoo/gozoo/io/mnist"
 	"github.com/gozoo/gozoo/nn"
 	"github.com/gozoo/gozoo/optim"
@@ -30,16 +28,19 @@ import (
 	"github.com/gozoo/gozoo/zoo/mlp"
 )
 
-func main() {
-	epochs := flag.Int("epochs", 10, "epochs")
-	seed := flag.Uint64("seed", 1, "seed for weights and shuffling")
-	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, *epochs, *seed); err != nil {
-		fmt.Fprintln(os.Stderr, "mindspore-mlp:", err)
-		os.Exit(1)
+func main() { cli.Main("mindspore-mlp", run) }
+
+// lossMonitor prints the loss every `every` steps, like MindSpore's LossMonitor.
+type lossMonitor struct {
+	recipes.BaseCallback
+	every int64
+}
+
+func (m lossMonitor) OnBatchEnd(_ *recipes.Run, s recipes.BatchStats) error {
+	if s.Step%m.every == 0 {
+		fmt.Printf("epoch: %d step: %d, loss is %.4f\n", s.Epoch, s.Batch, s.Loss)
 	}
+	return nil
 }
 
 func run(ctx context.Context, epochs int, seed uint64) error {
@@ -51,7 +52,7 @@ func run(ctx context.Context, epochs int, seed uint64) error {
 	if err != nil {
 		return err
 	}
-	opt, err := optim.NewAdam(optim.AdamSettings{LearningRate: 0.001})
+	opt, err := optim.New("adam", 0.001)
 	if err != nil {
 		return err
 	}
@@ -60,9 +61,8 @@ func run(ctx context.Context, epochs int, seed uint64) error {
 		return err
 	}
 	defer model.Close()
-	lossMonitor := &recipes.Progress{W: os.Stderr}
-	if _, err := model.Fit(ctx, trainDS, recipes.FitOptions{Epochs: epochs, BatchSize: 64,
-		Callbacks: []recipes.Callback{lossMonitor}}); err != nil {
+	train := recipes.FitOptions{Epochs: epochs, BatchSize: 64, Callbacks: []recipes.Callback{lossMonitor{every: 100}}}
+	if _, err := model.Fit(ctx, trainDS, train); err != nil {
 		return err
 	}
 	result, err := model.Evaluate(ctx, testDS, 64)

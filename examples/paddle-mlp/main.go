@@ -14,12 +14,11 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/signal"
 
+	"github.com/gozoo/gozoo/examples/internal/cli"
 	"github.com/gozoo/gozoo/io/mnist"
 	"github.com/gozoo/gozoo/nn"
 	"github.com/gozoo/gozoo/optim"
@@ -27,24 +26,14 @@ import (
 	"github.com/gozoo/gozoo/zoo/mlp"
 )
 
-func main() {
-	epochs := flag.Int("epochs", 10, "epochs")
-	seed := flag.Uint64("seed", 1, "seed for weights and shuffling")
-	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, *epochs, *seed); err != nil {
-		fmt.Fprintln(os.Stderr, "paddle-mlp:", err)
-		os.Exit(1)
-	}
-}
+func main() { cli.Main("paddle-mlp", run) }
 
 func run(ctx context.Context, epochs int, seed uint64) error {
-	train, test, err := mnist.LoadShaped("", []int{784})
+	trainDataset, testDataset, err := mnist.LoadShaped("", []int{784})
 	if err != nil {
 		return err
 	}
-	model, err := mlp.New(mlp.Paddle(), rand.New(rand.NewPCG(seed, 0)))
+	network, err := mlp.New(mlp.Paddle(), rand.New(rand.NewPCG(seed, 0)))
 	if err != nil {
 		return err
 	}
@@ -52,22 +41,19 @@ func run(ctx context.Context, epochs int, seed uint64) error {
 	if err != nil {
 		return err
 	}
-	trainer, err := recipes.NewTrainer(model, nn.SoftmaxCrossEntropy{}, adam, seed)
+	model, err := recipes.NewTrainer(network, nn.SoftmaxCrossEntropy{}, adam, seed) // model.prepare
 	if err != nil {
 		return err
 	}
-	defer trainer.Close()
-	_, err = trainer.Fit(ctx, train, recipes.FitOptions{
-		Epochs: epochs, BatchSize: 64, Validation: test,
-		Callbacks: []recipes.Callback{&recipes.Progress{W: os.Stderr}},
+	defer model.Close()
+	history, err := model.Fit(ctx, trainDataset, recipes.FitOptions{ // model.fit(train, test, ...)
+		Epochs: epochs, BatchSize: 64, Validation: testDataset,
+		Callbacks: []recipes.Callback{&recipes.Progress{W: os.Stderr}}, // verbose=1
 	})
 	if err != nil {
 		return err
 	}
-	result, err := trainer.Evaluate(ctx, test, 64)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("test accuracy %.4f, loss %.4f over %d images\n", result.Accuracy, result.Loss, result.Samples)
+	last, _ := history.Last()
+	fmt.Printf("test accuracy %.4f, loss %.4f over %d images\n", last.ValAccuracy, last.ValLoss, last.ValSamples)
 	return nil
 }
