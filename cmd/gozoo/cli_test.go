@@ -125,6 +125,8 @@ func TestBadInputGivesOneLineAndStatus1(t *testing.T) {
 		{"eval without model", []string{"eval"}, "-model FILE is required"},
 		{"eval missing model", []string{"eval", "-model", "/nonexistent.safetensors"}, "/nonexistent.safetensors"},
 		{"eval corrupt model", []string{"eval", "-model", corruptModel}, "header"},
+		{"csv flag without csv", []string{"train", "-hidden", "32"}, "-hidden applies to -csv training only"},
+		{"model with csv", []string{"train", "-csv", "iris", "-model", "lenet5"}, "-model does not apply to -csv"},
 		{"unknown download", []string{"download", "imagenet"}, `unknown dataset "imagenet"`},
 		{"resume with model", []string{"train", "-resume", "/x", "-model", "lenet5"}, "-model cannot be combined with -resume"},
 	}

@@ -59,7 +59,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&f.resume, "resume", "", "continue from a checkpoint: a -out folder or a .safetensors checkpoint file")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object per epoch on stdout")
 	fs.BoolVar(&f.quiet, "quiet", false, "print no progress on stderr")
-	fs.StringVar(&f.csv, "csv", "", "train a tabular MLP on a CSV file (header row; or a built-in table: iris, wine, breast-cancer, diabetes)")
+	fs.StringVar(&f.csv, "csv", "", "train a tabular MLP on a CSV file (header row; or a built-in table: iris, wine, breast-cancer, diabetes); unset flags then default to -epochs 300 -batch 16 -optimizer adamw -weight-decay 0.5 -val-split 0.15 -early-stop 20")
 	fs.StringVar(&f.target, "target", "", "with -csv: the target column (default: the last)")
 	fs.StringVar(&f.task, "task", "auto", "with -csv: classify, regress or auto")
 	fs.Float64Var(&f.split, "split", 0.2, "with -csv: fraction of rows held out for testing (stratified for classification)")
@@ -102,6 +102,16 @@ func (f *trainFlags) validate(fs flagSetter) error {
 		return fmt.Errorf("-weight-decay must be a non-negative number, got %v", f.weightDecay)
 	case f.clipNorm < 0 || math.IsNaN(f.clipNorm) || math.IsInf(f.clipNorm, 0):
 		return fmt.Errorf("-clip-norm must be a non-negative number, got %v", f.clipNorm)
+	}
+	if f.csv == "" && f.resume == "" {
+		for _, name := range []string{"target", "task", "split", "val-split", "hidden"} {
+			if fs.isSet(name) {
+				return fmt.Errorf("-%s applies to -csv training only", name)
+			}
+		}
+	}
+	if f.csv != "" && fs.isSet("model") {
+		return fmt.Errorf("-model does not apply to -csv training: the model is an MLP sized by the table (see -hidden)")
 	}
 	if f.resume != "" {
 		for _, name := range []string{"model", "optimizer", "lr", "weight-decay", "csv", "target", "task", "split", "val-split", "hidden", "seed"} {
