@@ -110,6 +110,9 @@ func (f *trainFlags) validate(fs flagSetter) error {
 			}
 		}
 	}
+	if f.csv != "" && fs.isSet("data") {
+		return fmt.Errorf("-data does not apply to -csv training: -csv names the file")
+	}
 	if f.csv != "" && fs.isSet("model") {
 		return fmt.Errorf("-model does not apply to -csv training: the model is an MLP sized by the table (see -hidden)")
 	}
