@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 
 	G "gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
 )
 
 // Pair returns [2]int{n, n}: a square kernel, or the same stride or padding
@@ -135,18 +134,34 @@ func (c *Conv2D) Forward(g *Graph, x *G.Node) (y *G.Node, err error) {
 		return nil, err
 	}
 	defer catch(&err, "conv2d")
-	y, err = convolve(x, g.Node(c.Weight), c.win)
-	if err != nil || c.Bias == nil {
-		return y, err
+	var b *G.Node
+	if c.Bias != nil {
+		b = g.Node(c.Bias)
 	}
-	return G.BroadcastAdd(y, g.Node(c.Bias), nil, []byte{0, 2, 3})
+	// The program's input needs no gradient; skipping it saves the first
+	// layer's col2im pass.
+	return convolve(x, g.Node(c.Weight), b, c.win, x != g.input)
 }
 
 // convolve builds the convolution of x [B, C, H, W] with w [O, C, kh, kw]
-// into [B, O, OH, OW]. It is the one place that chooses how convolution is
-// computed (today Gorgonia's im2col, a matrix product and a transpose), so
-// that a faster implementation can replace it without touching the layers.
-func convolve(x, w *G.Node, win window) (*G.Node, error) {
-	return G.Conv2d(x, w, tensor.Shape{win.kernel[0], win.kernel[1]},
-		win.padding[:], win.stride[:], []int{1, 1})
+// (plus b [O] if b is not nil) into [B, O, OH, OW]. It is the one place that
+// chooses how convolution is computed (conv_op.go: one matrix product per
+// image, straight into NCHW), so a faster implementation can replace it
+// without touching the layers.
+func convolve(x, w, b *G.Node, win window, inputGrads bool) (*G.Node, error) {
+	s := x.Shape()
+	oh, ow, err := win.outputHW(s[2], s[3])
+	if err != nil {
+		return nil, err
+	}
+	st := &convState{geom: convGeom{
+		c: s[1], h: s[2], w: s[3], o: w.Shape()[0],
+		kh: win.kernel[0], kw: win.kernel[1], sh: win.stride[0], sw: win.stride[1],
+		ph: win.padding[0], pw: win.padding[1], oh: oh, ow: ow,
+		bias: b != nil, inputGrads: inputGrads,
+	}}
+	if b != nil {
+		return G.ApplyOp(convOp{st}, x, w, b)
+	}
+	return G.ApplyOp(convOp{st}, x, w)
 }

@@ -34,6 +34,8 @@ type Graph struct {
 	Mode  Mode
 	Batch int
 
+	// input is the program's data input, which needs no gradient.
+	input *G.Node
 	nodes map[*Param]*G.Node
 	order []*Param
 	feeds []Feed

@@ -56,6 +56,7 @@ func Compile(model Model, mode Mode, batch int, loss Loss) (p *Program, err erro
 	p = &Program{Mode: mode, Batch: batch, graph: g, outDims: outShape[1]}
 	p.x = tensor.New(tensor.WithShape(inShape...), tensor.WithBacking(make([]float32, xSize)))
 	xNode := G.NewTensor(g.ExprGraph, tensor.Float32, len(inShape), G.WithShape(inShape...), G.WithName("input"), G.WithValue(p.x))
+	g.input = xNode
 	p.outputs, err = model.Forward(g, xNode)
 	if err != nil {
 		return nil, err
