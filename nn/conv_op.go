@@ -17,7 +17,6 @@ import (
 	"gorgonia.org/tensor"
 
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/gonum"
 )
 
 // convGeom is the shape of one convolution.
@@ -138,7 +137,9 @@ func newFloat32s(buf []float32, n int) []float32 {
 	return buf[:n]
 }
 
-var sgemm = gonum.Implementation{}
+// sgemm is the matrix product of the BLAS Gorgonia uses (package backend
+// can switch it to OpenBLAS).
+func sgemm() blas.Float32 { return G.WhichBLAS() }
 
 // convOp computes y [B, O, OH, OW] from x [B, C, H, W], w [O, C, kh, kw] and,
 // with a bias, b [O].
@@ -214,7 +215,7 @@ func (op convOp) Do(inputs ...G.Value) (G.Value, error) {
 			}
 			beta = 1
 		}
-		sgemm.Sgemm(blas.NoTrans, blas.NoTrans, g.o, p, k, 1, w, k, col, p, beta, y, p)
+		sgemm().Sgemm(blas.NoTrans, blas.NoTrans, g.o, p, k, 1, w, k, col, p, beta, y, p)
 	}
 	return tensor.New(tensor.WithShape(batch, g.o, g.oh, g.ow), tensor.WithBacking(out)), nil
 }
@@ -296,7 +297,7 @@ func (op convInputGradOp) Do(inputs ...G.Value) (G.Value, error) {
 	dcol := make([]float32, k*p)
 	dx := make([]float32, batch*img)
 	for n := 0; n < batch; n++ {
-		sgemm.Sgemm(blas.Trans, blas.NoTrans, k, p, g.o, 1, w, k, dy[n*g.o*p:(n+1)*g.o*p], p, 0, dcol, p)
+		sgemm().Sgemm(blas.Trans, blas.NoTrans, k, p, g.o, 1, w, k, dy[n*g.o*p:(n+1)*g.o*p], p, 0, dcol, p)
 		g.col2im(dcol, dx[n*img:(n+1)*img])
 	}
 	return tensor.New(tensor.WithShape(batch, g.c, g.h, g.w), tensor.WithBacking(dx)), nil
@@ -330,7 +331,7 @@ func (op convWeightGradOp) Do(inputs ...G.Value) (G.Value, error) {
 	}
 	dw := make([]float32, g.o*k)
 	for n := 0; n < batch; n++ {
-		sgemm.Sgemm(blas.NoTrans, blas.Trans, g.o, k, p, 1, dy[n*g.o*p:(n+1)*g.o*p], p,
+		sgemm().Sgemm(blas.NoTrans, blas.Trans, g.o, k, p, 1, dy[n*g.o*p:(n+1)*g.o*p], p,
 			op.st.cols[n*k*p:(n+1)*k*p], p, 1, dw, k)
 	}
 	return tensor.New(tensor.WithShape(g.o, g.c, g.kh, g.kw), tensor.WithBacking(dw)), nil
