@@ -16,6 +16,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/gozoo/gozoo/backend"
 )
 
 type command struct {
@@ -43,6 +45,12 @@ type exitError struct {
 func (e *exitError) Error() string { return e.err.Error() }
 
 func main() {
+	// GOZOO_BLAS picks the BLAS for the whole process, so it is set once,
+	// before any graph exists (docs/backends.md).
+	if err := backend.Use(os.Getenv("GOZOO_BLAS")); err != nil {
+		fmt.Fprintf(os.Stderr, "gozoo: GOZOO_BLAS=%q: %v\n", os.Getenv("GOZOO_BLAS"), err)
+		os.Exit(1)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

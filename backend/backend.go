@@ -1,0 +1,65 @@
+package backend
+
+import (
+	"fmt"
+	"strings"
+
+	"gonum.org/v1/gonum/blas/gonum"
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Names of the backends Use accepts.
+const (
+	Gonum    = "gonum"    // gonum's pure-Go BLAS, the default
+	OpenBLAS = "openblas" // OpenBLAS through cgo; needs -tags openblas
+)
+
+// Use makes the named BLAS carry every later matrix product: gorgonia's
+// (which gozoo's convolution uses) and tensor's (which the tape machine's
+// MatMul uses). It changes process-wide state: call it before building or
+// running any graph, never while one runs. An empty name means Gonum.
+func Use(name string) error {
+	switch name {
+	case "", Gonum:
+		gorgonia.Use(gonum.Implementation{}) // sets tensor's BLAS too
+		return nil
+	case OpenBLAS:
+		b := openBLAS()
+		if b == nil {
+			return fmt.Errorf("backend: this binary was built without %s; rebuild with CGO_ENABLED=1 go build -tags openblas (needs libopenblas-dev)", name)
+		}
+		gorgonia.Use(b)
+		return nil
+	}
+	return fmt.Errorf("backend: unknown BLAS %q (want one of %s)", name, strings.Join(Available(), ", "))
+}
+
+// Name returns the name of the BLAS that tensor's matrix products use now:
+// Gonum, OpenBLAS, or, for one set outside this package, its Go type.
+func Name() string {
+	switch b := tensor.WhichBLAS(); {
+	case isGonum(b):
+		return Gonum
+	case isOpenBLAS(b):
+		return OpenBLAS
+	default:
+		return fmt.Sprintf("%T", b)
+	}
+}
+
+func isGonum(b tensor.BLAS) bool {
+	switch b.(type) {
+	case gonum.Implementation, *gonum.Implementation:
+		return true
+	}
+	return false
+}
+
+// Available returns the names Use accepts in this binary, Gonum first.
+func Available() []string {
+	if openBLAS() == nil {
+		return []string{Gonum}
+	}
+	return []string{Gonum, OpenBLAS}
+}

@@ -1,0 +1,18 @@
+// Package backend picks the BLAS that carries gozoo's matrix products.
+//
+// Gorgonia and its tensor package send every float32 matrix product to one
+// package-level BLAS. By default that is gonum's pure-Go implementation,
+// which needs no C toolchain and gives the same bits on every machine.
+// Built with -tags openblas (and cgo, against libopenblas-dev), gozoo can
+// hand the products to OpenBLAS instead:
+//
+//	CGO_ENABLED=1 go build -tags openblas ./cmd/gozoo
+//	GOZOO_BLAS=openblas ./gozoo train
+//
+// From Go, call Use once at start-up, before any graph is built or run:
+//
+//	if err := backend.Use("openblas"); err != nil { ... }
+//
+// See docs/backends.md for measured speed and what each choice means for
+// reproducibility.
+package backend
