@@ -140,26 +140,28 @@ func (c *Conv2D) Forward(g *Graph, x *G.Node) (y *G.Node, err error) {
 	}
 	// The program's input needs no gradient; skipping it saves the first
 	// layer's col2im pass.
-	return convolve(x, g.Node(c.Weight), b, c.win, x != g.input)
+	return convolve(x, g.Node(c.Weight), b, c.win, x != g.input, g.Mode == Training)
 }
 
 // convolve builds the convolution of x [B, C, H, W] with w [O, C, kh, kw]
 // (plus b [O] if b is not nil) into [B, O, OH, OW]. It is the one place that
 // chooses how convolution is computed (conv_op.go: one matrix product per
 // image, straight into NCHW), so a faster implementation can replace it
-// without touching the layers.
-func convolve(x, w, b *G.Node, win window, inputGrads bool) (*G.Node, error) {
+// without touching the layers. inputGrads says whether x needs a gradient;
+// training, whether the graph will be differentiated (the op then keeps
+// every image's columns for the weight gradient).
+func convolve(x, w, b *G.Node, win window, inputGrads, training bool) (*G.Node, error) {
 	s := x.Shape()
 	oh, ow, err := win.outputHW(s[2], s[3])
 	if err != nil {
 		return nil, err
 	}
-	st := &convState{geom: convGeom{
+	st := newConvState(convGeom{
 		c: s[1], h: s[2], w: s[3], o: w.Shape()[0],
 		kh: win.kernel[0], kw: win.kernel[1], sh: win.stride[0], sw: win.stride[1],
 		ph: win.padding[0], pw: win.padding[1], oh: oh, ow: ow,
 		bias: b != nil, inputGrads: inputGrads,
-	}}
+	}, training)
 	if b != nil {
 		return G.ApplyOp(convOp{st}, x, w, b)
 	}

@@ -4,9 +4,14 @@ package nn
 // memory, multiplies, then transposes NHWC to NCHW, and a bias needs a
 // separate broadcast; together that was half of LeNet-5's training time.
 // This op writes each image's output straight from one matrix product,
-// W[O, C*kh*kw] x col[C*kh*kw, OH*OW], adds the bias in place, keeps the
-// column matrices of the batch for the weight gradient, and reuses its
-// buffers from run to run.
+// W[O, K] x col[K, P] (K = C*kh*kw, P = OH*OW), adds the bias in place,
+// keeps the batch's column matrices for the weight gradient, reuses its
+// buffers from run to run, and spreads the images over the cores.
+//
+// The column matrix is kept as [K, P] or, where gonum's kernels make that
+// faster, transposed as [P, K] (see useRows). In the [P, K] layout the
+// weight gradient dy x cols, and in either the input gradient dy^T x W,
+// skip the zeros that ReLU and max pooling leave in dy.
 
 import (
 	"fmt"
@@ -19,115 +24,29 @@ import (
 	"gonum.org/v1/gonum/blas"
 )
 
-// convGeom is the shape of one convolution.
-type convGeom struct {
-	c, h, w    int // input channels, height, width
-	o          int // output channels
-	kh, kw     int
-	sh, sw     int
-	ph, pw     int
-	oh, ow     int
-	bias       bool
-	inputGrads bool // whether the input needs a gradient
-}
-
-func (g convGeom) k() int { return g.c * g.kh * g.kw } // rows of a column matrix
-func (g convGeom) p() int { return g.oh * g.ow }       // columns: output pixels
-
-func (g convGeom) String() string {
-	return fmt.Sprintf("%dx%dx%d->%d k%dx%d s%dx%d p%dx%d bias=%v dx=%v",
-		g.c, g.h, g.w, g.o, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.bias, g.inputGrads)
-}
-
-// span returns the output columns ox in [lo, hi) whose input column
-// ox*sw - pw + j lies inside the image, for kernel column j.
-func (g convGeom) span(j int) (lo, hi int) {
-	// ix = ox*sw - pw + j >= 0  <=>  ox >= ceil((pw - j) / sw)
-	lo = 0
-	if d := g.pw - j; d > 0 {
-		lo = (d + g.sw - 1) / g.sw
-	}
-	// ix <= w - 1  <=>  ox <= floor((w - 1 + pw - j) / sw)
-	last := g.w - 1 + g.pw - j
-	if last < 0 {
-		return lo, lo
-	}
-	hi = min(g.ow, last/g.sw+1)
-	return lo, max(lo, hi)
-}
-
-// im2col writes the column matrix of one image x [C, H, W] into col [K, P]:
-// row (c, i, j) holds x[c][oy*sh-ph+i][ox*sw-pw+j] for every output pixel,
-// zero where that falls in the padding.
-func (g convGeom) im2col(x, col []float32) {
-	p := g.p()
-	row := 0
-	for c := 0; c < g.c; c++ {
-		img := x[c*g.h*g.w : (c+1)*g.h*g.w]
-		for i := 0; i < g.kh; i++ {
-			for j := 0; j < g.kw; j++ {
-				dst := col[row*p : (row+1)*p]
-				row++
-				lo, hi := g.span(j)
-				for oy := 0; oy < g.oh; oy++ {
-					out := dst[oy*g.ow : (oy+1)*g.ow]
-					iy := oy*g.sh - g.ph + i
-					if iy < 0 || iy >= g.h {
-						clear(out)
-						continue
-					}
-					clear(out[:lo])
-					clear(out[hi:])
-					src := img[iy*g.w : (iy+1)*g.w]
-					if g.sw == 1 {
-						copy(out[lo:hi], src[lo-g.pw+j:])
-						continue
-					}
-					for ox, ix := lo, lo*g.sw-g.pw+j; ox < hi; ox, ix = ox+1, ix+g.sw {
-						out[ox] = src[ix]
-					}
-				}
-			}
-		}
-	}
-}
-
-// col2im adds the column matrix col [K, P] into the image dx [C, H, W]: the
-// transpose of im2col.
-func (g convGeom) col2im(col, dx []float32) {
-	p := g.p()
-	row := 0
-	for c := 0; c < g.c; c++ {
-		img := dx[c*g.h*g.w : (c+1)*g.h*g.w]
-		for i := 0; i < g.kh; i++ {
-			for j := 0; j < g.kw; j++ {
-				src := col[row*p : (row+1)*p]
-				row++
-				lo, hi := g.span(j)
-				for oy := 0; oy < g.oh; oy++ {
-					iy := oy*g.sh - g.ph + i
-					if iy < 0 || iy >= g.h {
-						continue
-					}
-					in := src[oy*g.ow : (oy+1)*g.ow]
-					dst := img[iy*g.w : (iy+1)*g.w]
-					for ox, ix := lo, lo*g.sw-g.pw+j; ox < hi; ox, ix = ox+1, ix+g.sw {
-						dst[ix] += in[ox]
-					}
-				}
-			}
-		}
-	}
-}
-
 func tensorType(dims int) G.TensorType { return G.TensorType{Dims: dims, Of: hm.TypeVariable('a')} }
 
-// convState is shared by a convolution and its gradient ops: the column
-// matrices of the last forward run, one per image.
+// convState is shared by a convolution and its gradient ops: the plan fixed
+// when the graph is built, and buffers reused from run to run. convolve
+// makes one per call, so the training and evaluation graphs of one layer
+// never share buffers, and a TapeMachine runs its ops one at a time.
 type convState struct {
-	geom  convGeom
-	cols  []float32 // batch * K * P
-	batch int
+	geom convGeom
+	rows bool // columns kept as [P, K] (im2row) rather than [K, P]
+	keep bool // keep every image's columns for the weight gradient
+
+	// inputGradMethod, if not zero, fixes the input gradient's product for
+	// tests: 1 for W^T x dy, 2 for dy^T x W.
+	inputGradMethod int
+
+	cols    []float32   // keep: batch*K*P, else K*P per worker
+	batch   int         // images in the last forward run
+	dcols   [][]float32 // per worker: one image's column gradient
+	partial []float32   // weight-gradient sums, O*K per group of images
+}
+
+func newConvState(g convGeom, training bool) *convState {
+	return &convState{geom: g, rows: useRows(g, training), keep: training}
 }
 
 func newFloat32s(buf []float32, n int) []float32 {
@@ -137,9 +56,15 @@ func newFloat32s(buf []float32, n int) []float32 {
 	return buf[:n]
 }
 
-// sgemm is the matrix product of the BLAS Gorgonia uses (package backend
-// can switch it to OpenBLAS).
-func sgemm() blas.Float32 { return G.WhichBLAS() }
+// workers returns how many goroutines to spread n images over, with a
+// column-gradient buffer ready for each.
+func (st *convState) workers(n int) int {
+	w := max(1, min(n, convWorkers()))
+	for len(st.dcols) < w {
+		st.dcols = append(st.dcols, nil)
+	}
+	return w
+}
 
 // convOp computes y [B, O, OH, OW] from x [B, C, H, W], w [O, C, kh, kw] and,
 // with a bias, b [O].
@@ -187,36 +112,53 @@ func (op convOp) Do(inputs ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := op.st.geom
+	st, g := op.st, op.st.geom
 	if len(xs) != 4 || xs[1] != g.c || xs[2] != g.h || xs[3] != g.w || len(w) != g.o*g.k() {
 		return nil, fmt.Errorf("nn: conv2d %v got input %v and %d weights", g, xs, len(w))
 	}
-	batch, k, p := xs[0], g.k(), g.p()
-	op.st.batch = batch
-	op.st.cols = newFloat32s(op.st.cols, batch*k*p)
-	out := make([]float32, batch*g.o*p)
 	var b []float32
 	if g.bias {
 		if b, _, err = float32s(inputs[2]); err != nil {
 			return nil, err
 		}
+		if len(b) != g.o {
+			return nil, fmt.Errorf("nn: conv2d %v got %d biases", g, len(b))
+		}
 	}
-	for n := 0; n < batch; n++ {
-		col := op.st.cols[n*k*p : (n+1)*k*p]
-		g.im2col(x[n*g.c*g.h*g.w:(n+1)*g.c*g.h*g.w], col)
+	batch, k, p, img := xs[0], g.k(), g.p(), g.c*g.h*g.w
+	workers := st.workers(batch)
+	slots := workers
+	if st.keep {
+		slots = batch
+	}
+	st.cols = newFloat32s(st.cols, slots*k*p)
+	st.batch = batch
+	out := make([]float32, batch*g.o*p)
+	parallel(batch, workers, func(worker, n int) {
+		slot := worker
+		if st.keep {
+			slot = n
+		}
+		col := st.cols[slot*k*p : (slot+1)*k*p]
 		y := out[n*g.o*p : (n+1)*g.o*p]
 		beta := float32(0)
 		if b != nil {
-			for o := 0; o < g.o; o++ {
+			for o, v := range b {
 				row := y[o*p : (o+1)*p]
 				for i := range row {
-					row[i] = b[o]
+					row[i] = v
 				}
 			}
 			beta = 1
 		}
-		sgemm().Sgemm(blas.NoTrans, blas.NoTrans, g.o, p, k, 1, w, k, col, p, beta, y, p)
-	}
+		if st.rows {
+			g.im2row(x[n*img:(n+1)*img], col)
+			gemm(blas.NoTrans, blas.Trans, g.o, p, k, w, k, col, k, beta, y, p)
+		} else {
+			g.im2col(x[n*img:(n+1)*img], col)
+			gemm(blas.NoTrans, blas.NoTrans, g.o, p, k, w, k, col, p, beta, y, p)
+		}
+	})
 	return tensor.New(tensor.WithShape(batch, g.o, g.oh, g.ow), tensor.WithBacking(out)), nil
 }
 
@@ -225,7 +167,10 @@ func (op convOp) DiffWRT(n int) []bool {
 	return d[:n]
 }
 
-func (op convOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+func (op convOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	if !op.st.keep {
+		return nil, fmt.Errorf("nn: conv2d %v was built for evaluation and has no gradient", op.st.geom)
+	}
 	out := make(G.Nodes, len(inputs))
 	var err error
 	if op.st.geom.inputGrads {
@@ -233,7 +178,9 @@ func (op convOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 			return nil, err
 		}
 	}
-	if out[1], err = G.ApplyOp(convWeightGradOp{convGradBase{op.st}}, inputs[0], grad); err != nil {
+	// The output is an input only so that the weight gradient runs after
+	// the forward pass that filled the columns it reads.
+	if out[1], err = G.ApplyOp(convWeightGradOp{convGradBase{op.st}}, output, grad); err != nil {
 		return nil, err
 	}
 	if op.st.geom.bias {
@@ -251,15 +198,16 @@ func (convGradBase) ReturnsPtr() bool     { return false }
 func (convGradBase) CallsExtern() bool    { return false }
 func (convGradBase) OverwritesInput() int { return -1 }
 
-// gradOf checks the upstream gradient dy [B, O, OH, OW].
+// gradOf checks the upstream gradient dy [B, O, OH, OW] and returns its data
+// and batch size.
 func (b convGradBase) gradOf(v G.Value) ([]float32, int, error) {
 	dy, s, err := float32s(v)
 	if err != nil {
 		return nil, 0, err
 	}
 	g := b.st.geom
-	if len(s) != 4 || s[1] != g.o || s[2] != g.oh || s[3] != g.ow || s[0] != b.st.batch {
-		return nil, 0, fmt.Errorf("nn: conv2d gradient %v does not fit %v with batch %d", s, g, b.st.batch)
+	if len(s) != 4 || s[1] != g.o || s[2] != g.oh || s[3] != g.ow {
+		return nil, 0, fmt.Errorf("nn: conv2d gradient %v does not fit %v", s, g)
 	}
 	return dy, s[0], nil
 }
@@ -284,6 +232,9 @@ func (op convInputGradOp) Hashcode() uint32      { return hashOf(op) }
 func (op convInputGradOp) String() string        { return "Conv2DInputGrad" }
 
 func (op convInputGradOp) Do(inputs ...G.Value) (G.Value, error) {
+	if len(inputs) != 2 {
+		return nil, fmt.Errorf("nn: conv2d input gradient wants 2 inputs, got %d", len(inputs))
+	}
 	w, _, err := float32s(inputs[0])
 	if err != nil {
 		return nil, err
@@ -292,19 +243,43 @@ func (op convInputGradOp) Do(inputs ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := op.st.geom
+	st, g := op.st, op.st.geom
 	k, p, img := g.k(), g.p(), g.c*g.h*g.w
-	dcol := make([]float32, k*p)
-	dx := make([]float32, batch*img)
-	for n := 0; n < batch; n++ {
-		sgemm().Sgemm(blas.Trans, blas.NoTrans, k, p, g.o, 1, w, k, dy[n*g.o*p:(n+1)*g.o*p], p, 0, dcol, p)
-		g.col2im(dcol, dx[n*img:(n+1)*img])
+	if len(w) != g.o*k {
+		return nil, fmt.Errorf("nn: conv2d input gradient %v got %d weights", g, len(w))
 	}
+	workers := st.workers(batch)
+	for i := range workers {
+		st.dcols[i] = newFloat32s(st.dcols[i], k*p)
+	}
+	dx := make([]float32, batch*img)
+	parallel(batch, workers, func(worker, n int) {
+		dcol := st.dcols[worker]
+		dyn := dy[n*g.o*p : (n+1)*g.o*p]
+		sparse := st.inputGradMethod == 2
+		if st.inputGradMethod == 0 {
+			nonZero := 0
+			for _, v := range dyn {
+				if v != 0 {
+					nonZero++
+				}
+			}
+			sparse = sparseInputGrad(g, nonZero)
+		}
+		if sparse {
+			gemm(blas.Trans, blas.NoTrans, p, k, g.o, dyn, p, w, k, 0, dcol, k)
+			g.row2im(dcol, dx[n*img:(n+1)*img])
+		} else {
+			gemm(blas.Trans, blas.NoTrans, k, p, g.o, w, k, dyn, p, 0, dcol, p)
+			g.col2im(dcol, dx[n*img:(n+1)*img])
+		}
+	})
 	return tensor.New(tensor.WithShape(batch, g.c, g.h, g.w), tensor.WithBacking(dx)), nil
 }
 
 // convWeightGradOp computes dw [O, C, kh, kw] from the forward run's column
-// matrices and dy. Its first input, x, only orders it after the forward op.
+// matrices and dy. Its first input, the forward output, only orders it after
+// the forward op.
 type convWeightGradOp struct{ convGradBase }
 
 func (op convWeightGradOp) Arity() int { return 2 }
@@ -319,20 +294,54 @@ func (op convWeightGradOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "gozoo.conv2d
 func (op convWeightGradOp) Hashcode() uint32      { return hashOf(op) }
 func (op convWeightGradOp) String() string        { return "Conv2DWeightGrad" }
 
+// weightGradGroup is how many images' products go into one partial sum of
+// the weight gradient. The sums are added in a fixed order, so the result
+// does not depend on the number of workers.
+const weightGradGroup = 8
+
 func (op convWeightGradOp) Do(inputs ...G.Value) (G.Value, error) {
+	if len(inputs) != 2 {
+		return nil, fmt.Errorf("nn: conv2d weight gradient wants 2 inputs, got %d", len(inputs))
+	}
 	dy, batch, err := op.gradOf(inputs[1])
 	if err != nil {
 		return nil, err
 	}
-	g := op.st.geom
-	k, p := g.k(), g.p()
-	if len(op.st.cols) != batch*k*p {
-		return nil, fmt.Errorf("nn: conv2d weight gradient ran before its forward pass")
+	st, g := op.st, op.st.geom
+	k, p, ok := g.k(), g.p(), g.o*g.k()
+	if batch != st.batch || len(st.cols) != batch*k*p {
+		return nil, fmt.Errorf("nn: conv2d weight gradient for batch %d has no columns from a forward pass over that batch", batch)
 	}
-	dw := make([]float32, g.o*k)
-	for n := 0; n < batch; n++ {
-		sgemm().Sgemm(blas.NoTrans, blas.Trans, g.o, k, p, 1, dy[n*g.o*p:(n+1)*g.o*p], p,
-			op.st.cols[n*k*p:(n+1)*k*p], p, 1, dw, k)
+	// sum adds the products of images [from, to) into dst, overwriting it.
+	sum := func(dst []float32, from, to int) {
+		for n := from; n < to; n++ {
+			beta := float32(1)
+			if n == from {
+				beta = 0
+			}
+			dyn, col := dy[n*g.o*p:(n+1)*g.o*p], st.cols[n*k*p:(n+1)*k*p]
+			if st.rows {
+				gemm(blas.NoTrans, blas.NoTrans, g.o, k, p, dyn, p, col, k, beta, dst, k)
+			} else {
+				gemm(blas.NoTrans, blas.Trans, g.o, k, p, dyn, p, col, p, beta, dst, k)
+			}
+		}
+	}
+	dw := make([]float32, ok)
+	groups := (batch + weightGradGroup - 1) / weightGradGroup
+	if groups <= 1 {
+		sum(dw, 0, batch)
+	} else {
+		st.partial = newFloat32s(st.partial, groups*ok)
+		parallel(groups, st.workers(groups), func(_, i int) {
+			sum(st.partial[i*ok:(i+1)*ok], i*weightGradGroup, min(batch, (i+1)*weightGradGroup))
+		})
+		copy(dw, st.partial[:ok])
+		for i := 1; i < groups; i++ {
+			for j, v := range st.partial[i*ok : (i+1)*ok] {
+				dw[j] += v
+			}
+		}
 	}
 	return tensor.New(tensor.WithShape(g.o, g.c, g.kh, g.kw), tensor.WithBacking(dw)), nil
 }
@@ -352,6 +361,9 @@ func (op convBiasGradOp) Hashcode() uint32      { return hashOf(op) }
 func (op convBiasGradOp) String() string        { return "Conv2DBiasGrad" }
 
 func (op convBiasGradOp) Do(inputs ...G.Value) (G.Value, error) {
+	if len(inputs) != 1 {
+		return nil, fmt.Errorf("nn: conv2d bias gradient wants 1 input, got %d", len(inputs))
+	}
 	dy, batch, err := op.gradOf(inputs[0])
 	if err != nil {
 		return nil, err

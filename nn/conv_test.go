@@ -1,12 +1,16 @@
 package nn
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gozoo/gozoo/internal/testutil"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
 )
 
 // built returns a function that fails t if a constructor returned an error,
@@ -215,6 +219,167 @@ func TestConv2DGradients(t *testing.T) {
 				y = randomSlice(rng, batch*3, 1)
 			}
 			checkGradients(t, model, loss, batch, randomSlice(rng, batch*2*7*5, 1), y)
+		})
+	}
+}
+
+func TestConv2DWithoutBiasGradients(t *testing.T) {
+	// Input 2x7x6, kernel 3x2, stride 2x1, padding 1x0, no bias: conv output
+	// 3x4x5, batch 3 of different images.
+	rng := rand.New(rand.NewPCG(13, 14))
+	conv := built(NewConv2D("conv", 2, 3, [2]int{3, 2}, [2]int{2, 1}, [2]int{1, 0}, false, HeUniform, rng))(t)
+	if len(conv.Params()) != 1 {
+		t.Fatalf("a bias-free conv has %d parameters, want 1", len(conv.Params()))
+	}
+	flat := NewFlatten("flatten")
+	dense := built(NewDense("dense", 3*4*5, 3, GlorotUniform, rng))(t)
+	copy(dense.Bias.Data(), randomSlice(rng, 3, 0.5))
+	model, err := NewSequential([]int{2, 7, 6}, conv, built(NewActivation("tanh", Tanh))(t), flat, dense)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const batch = 3
+	checkGradients(t, model, SoftmaxCrossEntropy{}, batch, randomSlice(rng, batch*2*7*6, 1), oneHot(rng, batch, 3))
+}
+
+// linearLoss is mean(outputs * target). Its gradient, target / size, does
+// not depend on the outputs, so nothing outside the convolution's own ops
+// orders its weight gradient after its forward pass.
+type linearLoss struct{}
+
+func (linearLoss) Name() string         { return "linear" }
+func (linearLoss) Classification() bool { return false }
+func (linearLoss) Build(g *Graph, outputs, target *G.Node) (loss *G.Node, err error) {
+	defer catch(&err, "linear")
+	return G.Mean(G.Must(G.HadamardProd(outputs, target)))
+}
+
+func TestConv2DGradientsWhenTheLossIsLinear(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	model := convNet(t, rng, []int{2, 7, 5}, 3)
+	const batch = 2
+	checkGradients(t, model, linearLoss{}, batch, randomSlice(rng, batch*2*7*5, 1), randomSlice(rng, batch*3, 1))
+}
+
+// TestConv2DImagesAndRunsAreIndependent checks that the op's reused buffers
+// carry nothing between the images of a batch or between runs: every
+// image's outputs and weight gradient in a batch of 9 (two weight-gradient
+// groups) equal those of a batch-1 program, in training and evaluation, on
+// two runs with different data.
+func TestConv2DImagesAndRunsAreIndependent(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	in := []int{2, 9, 8}
+	model := convNet(t, rng, in, 3, func([]int) Layer { return built(NewActivation("relu", ReLU))(t) })
+	const batch = 9
+	size := 2 * 9 * 8
+	compile := func(mode Mode, batch int) *Program {
+		p, err := Compile(model, mode, batch, MSE{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { p.Close() })
+		return p
+	}
+	big, one := compile(Training, batch), compile(Training, 1)
+	bigEval, oneEval := compile(Evaluation, batch), compile(Evaluation, 1)
+	for run := 0; run < 2; run++ {
+		x := randomSlice(rng, batch*size, 1)
+		y := randomSlice(rng, batch*3, 1)
+		copy(big.Input(), x)
+		copy(big.Target(), y)
+		copy(bigEval.Input(), x)
+		if err := big.Run(nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := bigEval.Run(nil); err != nil {
+			t.Fatal(err)
+		}
+		bigGrads, err := big.Grads(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The MSE over the batch is the mean of the per-image MSEs, so the
+		// batch gradient is the mean of the per-image gradients.
+		sum := make([][]float64, len(bigGrads))
+		for n := 0; n < batch; n++ {
+			copy(one.Input(), x[n*size:(n+1)*size])
+			copy(one.Target(), y[n*3:(n+1)*3])
+			copy(oneEval.Input(), x[n*size:(n+1)*size])
+			if err := one.Run(nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := oneEval.Run(nil); err != nil {
+				t.Fatal(err)
+			}
+			for _, out := range []struct {
+				what     string
+				big, one []float32
+			}{{"training", big.Outputs(), one.Outputs()}, {"evaluation", bigEval.Outputs(), oneEval.Outputs()}} {
+				if !slices.Equal(out.big[n*3:(n+1)*3], out.one) {
+					t.Fatalf("run %d image %d: %s outputs %v in the batch, %v alone", run, n, out.what, out.big[n*3:(n+1)*3], out.one)
+				}
+			}
+			grads, err := one.Grads(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, g := range grads {
+				if sum[i] == nil {
+					sum[i] = make([]float64, len(g))
+				}
+				for j, v := range g {
+					sum[i][j] += float64(v) / batch
+				}
+			}
+		}
+		for i, p := range big.Params() {
+			testutil.AllClose(t, fmt.Sprintf("run %d %s", run, p.Name), f64s(bigGrads[i]), sum[i], 1e-6, 1e-4)
+		}
+	}
+}
+
+// TestConv2DMatchesGorgonia compares the op's forward pass with Gorgonia's
+// own Conv2d (im2col, matrix product, NHWC to NCHW transpose), which the op
+// replaced.
+func TestConv2DMatchesGorgonia(t *testing.T) {
+	tests := []struct {
+		name                    string
+		c, o, h, w              int
+		kernel, stride, padding [2]int
+	}{
+		{"lenet conv1", 1, 6, 28, 28, Pair(5), Pair(1), Pair(2)},
+		{"lenet conv2", 6, 16, 14, 14, Pair(5), Pair(1), Pair(0)},
+		{"stride 2 pad 1 odd", 3, 4, 7, 5, Pair(3), Pair(2), Pair(1)},
+		{"rectangular", 2, 3, 6, 9, [2]int{3, 2}, [2]int{1, 2}, [2]int{1, 0}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(19, 20))
+			const batch = 3
+			x := tensor.New(tensor.WithShape(batch, tc.c, tc.h, tc.w), tensor.WithBacking(randomSlice(rng, batch*tc.c*tc.h*tc.w, 1)))
+			w := tensor.New(tensor.WithShape(tc.o, tc.c, tc.kernel[0], tc.kernel[1]),
+				tensor.WithBacking(randomSlice(rng, tc.o*tc.c*tc.kernel[0]*tc.kernel[1], 1)))
+			g := G.NewGraph()
+			xn := G.NodeFromAny(g, x, G.WithName("x"))
+			wn := G.NodeFromAny(g, w, G.WithName("w"))
+			theirs, err := G.Conv2d(xn, wn, tensor.Shape{tc.kernel[0], tc.kernel[1]}, tc.padding[:], tc.stride[:], []int{1, 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ours, err := convolve(xn, wn, nil, window{tc.kernel, tc.stride, tc.padding}, false, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			vm := G.NewTapeMachine(g)
+			defer vm.Close()
+			if err := vm.RunAll(); err != nil {
+				t.Fatal(err)
+			}
+			if !theirs.Shape().Eq(ours.Shape()) {
+				t.Fatalf("shapes: Gorgonia %v, ours %v", theirs.Shape(), ours.Shape())
+			}
+			testutil.AllClose(t, "conv output", f64s(ours.Value().Data().([]float32)),
+				f64s(theirs.Value().Data().([]float32)), 1e-5, 1e-5)
 		})
 	}
 }
