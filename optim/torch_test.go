@@ -29,7 +29,6 @@ type torchReference struct {
 	} `json:"cases"`
 }
 
-
 // TestTorchReference runs every optimizer for three steps on the problem of
 // scripts/torch_optim_reference.py and compares parameters after each step
 // and the final state with torch.optim's to 1e-6.
