@@ -191,35 +191,29 @@ func SetWeights(m nn.Model, f *modelfile.File) error {
 	}
 	var mm MismatchError
 	params := m.Params()
+	used := make(map[string]bool, len(params))
 	for _, p := range params {
 		t, ok := byName[p.Name]
 		if !ok {
 			mm.Missing = append(mm.Missing, p.Name)
 			continue
 		}
-		delete(byName, p.Name)
+		used[p.Name] = true
 		if fmt.Sprint(t.Shape) != fmt.Sprint(p.Shape()) {
 			mm.Shapes = append(mm.Shapes, fmt.Sprintf("%s: model %v, file %v", p.Name, p.Shape(), t.Shape))
 		}
 	}
 	for name := range byName {
-		mm.Unexpected = append(mm.Unexpected, name)
+		if !used[name] {
+			mm.Unexpected = append(mm.Unexpected, name)
+		}
 	}
 	sort.Strings(mm.Unexpected)
 	if len(mm.Missing)+len(mm.Unexpected)+len(mm.Shapes) > 0 {
 		return &mm
 	}
 	for _, p := range params {
-		copy(p.Data(), findTensor(f, p.Name).Data)
-	}
-	return nil
-}
-
-func findTensor(f *modelfile.File, name string) *modelfile.Tensor {
-	for i := range f.Tensors {
-		if f.Tensors[i].Name == name {
-			return &f.Tensors[i]
-		}
+		copy(p.Data(), byName[p.Name].Data)
 	}
 	return nil
 }

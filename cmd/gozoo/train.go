@@ -384,7 +384,11 @@ func (r *trainRun) fit(ctx context.Context, f *trainFlags, stdout, stderr io.Wri
 		if err := os.MkdirAll(f.out, 0o755); err != nil {
 			return err
 		}
-		opts.Callbacks = append(opts.Callbacks, &epochCheckpoint{path: filepath.Join(f.out, checkpointFileName), extra: extra})
+		// Last in the list, so the checkpoint holds every stateful
+		// callback's state for the same epoch.
+		path := filepath.Join(f.out, checkpointFileName)
+		opts.Callbacks = append(opts.Callbacks, &recipes.ModelCheckpoint{
+			Path: func(string, int) string { return path }, SaveLast: true, Extra: extra})
 	}
 	if r.ck != nil {
 		if err := r.ck.RestoreCallbacks(opts.Callbacks); err != nil {
@@ -443,17 +447,6 @@ func (r *trainRun) interrupted(out string, callbacks []recipes.Callback, extra m
 	}
 	return &exitError{code: 130, err: fmt.Errorf("interrupted after %d complete epochs (step %d); checkpoint written to %s (continue with: gozoo train -resume %s -epochs N)",
 		r.trainer.Epoch, r.trainer.Step, path, path)}
-}
-
-// epochCheckpoint saves a checkpoint after every epoch.
-type epochCheckpoint struct {
-	recipes.BaseCallback
-	path  string
-	extra map[string]string
-}
-
-func (c *epochCheckpoint) OnEpochEnd(r *recipes.Run, _ *recipes.EpochStats) error {
-	return r.Trainer.SaveCheckpoint(c.path, r.Options.Callbacks, c.extra)
 }
 
 // jsonLines prints one JSON object per epoch.
