@@ -188,7 +188,7 @@ func TestMLPTrainingMatchesGonum(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		opt, err := optim.New("adam", 0.001)
+		opt, err := optim.New("adam", optim.Common{LearningRate: 0.001})
 		if err != nil {
 			t.Fatal(err)
 		}

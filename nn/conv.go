@@ -74,6 +74,7 @@ type Conv2D struct {
 	in, out      int
 	win          window
 	Weight, Bias *Param
+	initName     string // as for Dense
 }
 
 // NewConv2D creates a convolution with weights from init (fan-in in*kh*kw,

@@ -13,6 +13,9 @@ type Dense struct {
 	name         string
 	in, out      int
 	Weight, Bias *Param
+	// initName is the initializer's name when the layer was built from a
+	// spec, kept so that its spec says so again.
+	initName string
 }
 
 // NewDense creates a dense layer with weights from init and zero biases.

@@ -37,14 +37,26 @@ type Sequential struct {
 }
 
 // NewSequential checks that each layer accepts its predecessor's output and
-// that parameter names are unique.
+// that layer names and parameter names are unique: layers with one name
+// would share per-run inputs such as a dropout mask.
 func NewSequential(input []int, layers ...Layer) (*Sequential, error) {
 	if _, err := shapeSize(input); err != nil {
 		return nil, fmt.Errorf("nn: input shape: %w", err)
 	}
 	s := &Sequential{layers: layers, input: append([]int(nil), input...)}
 	shape := s.input
+	names := make(map[string]int, len(layers))
 	for i, l := range layers {
+		if l == nil {
+			return nil, fmt.Errorf("nn: layer %d is nil", i+1)
+		}
+		if l.Name() == "" {
+			return nil, fmt.Errorf("nn: layer %d (%s) has no name", i+1, TypeOf(l))
+		}
+		if j, dup := names[l.Name()]; dup {
+			return nil, fmt.Errorf("nn: layer name %q is used by layers %d and %d; names must be unique", l.Name(), j, i+1)
+		}
+		names[l.Name()] = i + 1
 		out, err := l.OutputShape(shape)
 		if err != nil {
 			return nil, fmt.Errorf("nn: layer %d (%s): %w", i+1, l.Name(), err)

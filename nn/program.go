@@ -85,6 +85,9 @@ func Compile(model Model, mode Mode, batch int, loss Loss) (p *Program, err erro
 				p.pnodes = append(p.pnodes, g.nodes[prm])
 			}
 		}
+		if len(p.pnodes) == 0 {
+			return nil, fmt.Errorf("nn: the model has no trainable parameters: there is nothing to train")
+		}
 		if _, err := G.Grad(p.loss, p.pnodes...); err != nil {
 			return nil, errors.Wrap(err, "nn: gradient")
 		}

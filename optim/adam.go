@@ -159,3 +159,9 @@ func (r *adamRule) update(x, g []float32, state [][]float32) {
 		x[i] = xi - a*mi/(sqrt32(vi)+e)
 	}
 }
+
+func (o *Adam) describe() (string, any, float64) { return "adam", o.settings, o.settings.LearningRate }
+
+func (o *AdamW) describe() (string, any, float64) {
+	return "adamw", o.settings, o.settings.LearningRate
+}

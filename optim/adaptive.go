@@ -136,3 +136,11 @@ func (r *squareRule) update(x, g []float32, state [][]float32) {
 		x[i] = xi - lr*gi/(sqrt32(si)+eps)
 	}
 }
+
+func (o *RMSProp) describe() (string, any, float64) {
+	return "rmsprop", o.settings, o.settings.LearningRate
+}
+
+func (o *AdaGrad) describe() (string, any, float64) {
+	return "adagrad", o.settings, o.settings.LearningRate
+}

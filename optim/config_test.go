@@ -9,7 +9,7 @@ import (
 func TestConfigRoundTrip(t *testing.T) {
 	for _, name := range []string{"adam", "adamw", "adagrad", "momentum", "nesterov", "rmsprop", "sgd"} {
 		t.Run(name, func(t *testing.T) {
-			o, err := NewWithDecay(name, 0.05, 0.001)
+			o, err := New(name, Common{LearningRate: 0.05, WeightDecay: 0.001})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -28,7 +28,7 @@ func ExampleAdam() {
 // New builds an optimizer from a command-line name; State and LoadState
 // carry it through a checkpoint.
 func ExampleNew() {
-	opt, err := optim.New("momentum", 0.1)
+	opt, err := optim.New("momentum", optim.Common{LearningRate: 0.1})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -40,10 +40,10 @@ func ExampleNew() {
 		fmt.Println(state.Kind, state.Step, t.Name, t.Data)
 	}
 
-	resumed, _ := optim.New("momentum", 0)
+	resumed, _ := optim.New("momentum", optim.Common{})
 	fmt.Println(resumed.LoadState(state), resumed.LearningRate())
 
-	_, err = optim.New("lamb", 0)
+	_, err = optim.New("lamb", optim.Common{})
 	fmt.Println(err)
 	// Output:
 	// momentum 1 w/momentum_buffer [0.5 -0.5]

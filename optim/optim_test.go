@@ -34,7 +34,7 @@ func setGrads(params []Param, k int) {
 
 func mustNew(t testing.TB, name string, lr float64) Optimizer {
 	t.Helper()
-	o, err := New(name, lr)
+	o, err := New(name, Common{LearningRate: lr})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,8 +119,8 @@ func TestSettingsErrors(t *testing.T) {
 		{"rmsprop eps negative", func() error { _, err := NewRMSProp(RMSPropSettings{Epsilon: -1}); return err }, "rmsprop epsilon -1"},
 		{"adagrad eps inf", func() error { _, err := NewAdaGrad(AdaGradSettings{Epsilon: math.Inf(1)}); return err }, "adagrad epsilon +Inf"},
 		{"adagrad accumulator", func() error { _, err := NewAdaGrad(AdaGradSettings{InitialAccumulator: -1}); return err }, "initial accumulator -1"},
-		{"new unknown", func() error { _, err := New("lbfgs", 0); return err }, `"lbfgs" (valid: adam, adamw, adagrad, momentum, nesterov, rmsprop, sgd)`},
-		{"new negative lr", func() error { _, err := New("adam", -1); return err }, "adam learning rate -1"},
+		{"new unknown", func() error { _, err := New("lbfgs", Common{}); return err }, `"lbfgs" (valid: adam, adamw, adagrad, momentum, nesterov, rmsprop, sgd)`},
+		{"new negative lr", func() error { _, err := New("adam", Common{LearningRate: -1}); return err }, "adam learning rate -1"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -448,15 +448,15 @@ func TestConvergence(t *testing.T) {
 		make  func() (Optimizer, error)
 		steps int
 	}{
-		{"sgd", func() (Optimizer, error) { return New("sgd", 0.2) }, 200},
-		{"momentum", func() (Optimizer, error) { return New("momentum", 0.05) }, 300},
-		{"nesterov", func() (Optimizer, error) { return New("nesterov", 0.05) }, 300},
-		{"adam", func() (Optimizer, error) { return New("adam", 0.05) }, 600},
+		{"sgd", func() (Optimizer, error) { return New("sgd", Common{LearningRate: 0.2}) }, 200},
+		{"momentum", func() (Optimizer, error) { return New("momentum", Common{LearningRate: 0.05}) }, 300},
+		{"nesterov", func() (Optimizer, error) { return New("nesterov", Common{LearningRate: 0.05}) }, 300},
+		{"adam", func() (Optimizer, error) { return New("adam", Common{LearningRate: 0.05}) }, 600},
 		{"adamw", func() (Optimizer, error) {
 			return asOptimizer(NewAdamW(AdamWSettings{LearningRate: 0.05, WeightDecay: 1e-6}))
 		}, 600},
-		{"rmsprop", func() (Optimizer, error) { return New("rmsprop", 0.01) }, 600},
-		{"adagrad", func() (Optimizer, error) { return New("adagrad", 1) }, 300},
+		{"rmsprop", func() (Optimizer, error) { return New("rmsprop", Common{LearningRate: 0.01}) }, 600},
+		{"adagrad", func() (Optimizer, error) { return New("adagrad", Common{LearningRate: 1}) }, 300},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -129,3 +129,9 @@ func (o *Momentum) update(x, g []float32, state [][]float32) {
 		x[i] = xi - lr*b
 	}
 }
+
+func (o *SGD) describe() (string, any, float64) { return "sgd", o.settings, o.settings.LearningRate }
+
+func (o *Momentum) describe() (string, any, float64) {
+	return o.kind, o.settings, o.settings.LearningRate
+}

@@ -49,7 +49,7 @@ func BenchmarkFitSeedMLP(b *testing.B) {
 	}{{"paddle", mlp.Paddle()}, {"mindspore", mlp.MindSpore()}} {
 		b.Run(cfg.name, func(b *testing.B) {
 			m, _ := mlp.New(cfg.mlp, rand.New(rand.NewPCG(1, 0)))
-			opt, _ := optim.New("adam", 0.001)
+			opt, _ := optim.New("adam", optim.Common{LearningRate: 0.001})
 			tr, _ := NewTrainer(m, nn.SoftmaxCrossEntropy{}, opt, 1)
 			defer tr.Close()
 			b.ReportAllocs()

@@ -50,7 +50,7 @@ func Example_callbacks() {
 		fmt.Println(err)
 		return
 	}
-	opt, err := optim.New("adam", 0)
+	opt, err := optim.New("adam", optim.Common{})
 	if err != nil {
 		fmt.Println(err)
 		return

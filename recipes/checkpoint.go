@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gozoo/gozoo/io/modelfile"
+	"github.com/gozoo/gozoo/modelcard"
 	"github.com/gozoo/gozoo/nn"
 	"github.com/gozoo/gozoo/optim"
 	"github.com/gozoo/gozoo/zoo"
@@ -37,13 +38,13 @@ type Stateful interface {
 }
 
 // CheckpointFile returns the training state as a model file: the model's
-// parameters, the optimizer's state tensors (named "optim/<param>/<slot>"),
+// parameters and card (Trainer.Card), the optimizer's state tensors (named "optim/<param>/<slot>"),
 // and metadata holding the epoch, step, random source, optimizer settings
 // and the state of every Stateful callback. extra metadata is added as given.
 func (t *Trainer) CheckpointFile(callbacks []Callback, extra map[string]string) (*modelfile.File, error) {
 	m, ok := t.Model.(zoo.Model)
 	if !ok {
-		return nil, fmt.Errorf("recipes: checkpoints need a built-in model kind, got %T", t.Model)
+		return nil, fmt.Errorf("recipes: checkpoints need a model that describes itself (a zoo.Model, such as any *nn.Sequential of gozoo's layers), got %T", t.Model)
 	}
 	oc, err := optim.ConfigOf(t.Optimizer)
 	if err != nil {
@@ -96,7 +97,7 @@ func (t *Trainer) CheckpointFile(callbacks []Callback, extra map[string]string) 
 		}
 		meta[k] = v
 	}
-	f, err := zoo.File(m, meta)
+	f, err := zoo.File(m, t.Card, meta)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +125,9 @@ func (t *Trainer) SaveCheckpoint(path string, callbacks []Callback, extra map[st
 
 // Checkpoint is a decoded training checkpoint.
 type Checkpoint struct {
-	Model     zoo.Model
+	Model zoo.Model
+	// Card is the model card saved with the checkpoint, or nil.
+	Card      *modelcard.Card
 	Optimizer optim.Optimizer
 	Epoch     int
 	Step      int64
@@ -193,7 +196,7 @@ func checkpointFromFile(f *modelfile.File) (*Checkpoint, error) {
 	if err := ck.Optimizer.LoadState(st); err != nil {
 		return nil, err
 	}
-	if ck.Model, err = zoo.FromFile(model); err != nil {
+	if ck.Model, ck.Card, err = zoo.FromFile(model); err != nil {
 		return nil, err
 	}
 	return ck, nil
@@ -212,7 +215,7 @@ func (ck *Checkpoint) Trainer(loss nn.Loss) (*Trainer, error) {
 	if err := t.Source.UnmarshalBinary(ck.rngState); err != nil {
 		return nil, fmt.Errorf("recipes: checkpoint random state: %w", err)
 	}
-	t.Epoch, t.Step = ck.Epoch, ck.Step
+	t.Epoch, t.Step, t.Card = ck.Epoch, ck.Step, ck.Card
 	return t, nil
 }
 

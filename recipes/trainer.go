@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 
 	"github.com/gozoo/gozoo/io/loader"
 	"github.com/gozoo/gozoo/metrics"
+	"github.com/gozoo/gozoo/modelcard"
 	"github.com/gozoo/gozoo/nn"
 	"github.com/gozoo/gozoo/optim"
 )
@@ -18,6 +20,10 @@ type Trainer struct {
 	Model     nn.Model
 	Loss      nn.Loss
 	Optimizer optim.Optimizer
+	// Card, if set, is the model card saved with every checkpoint (and
+	// restored by LoadCheckpoint), so that a checkpoint is also a model
+	// file that eval, predict and the server accept.
+	Card *modelcard.Card
 
 	// Source is the seeded generator behind every random choice the trainer
 	// makes (shuffling, dropout masks). Its state is part of a checkpoint.
@@ -41,9 +47,18 @@ type programKey struct {
 	loss  bool
 }
 
+// LossFor returns the loss a card's task trains with: mean squared error
+// for regression, softmax cross-entropy otherwise.
+func LossFor(card *modelcard.Card) nn.Loss {
+	if card != nil && card.Regression() {
+		return nn.MSE{}
+	}
+	return nn.SoftmaxCrossEntropy{}
+}
+
 // NewTrainer returns a trainer whose random choices all come from seed.
 func NewTrainer(model nn.Model, loss nn.Loss, opt optim.Optimizer, seed uint64) (*Trainer, error) {
-	if model == nil || loss == nil || opt == nil {
+	if isNil(model) || isNil(loss) || isNil(opt) {
 		return nil, fmt.Errorf("recipes: trainer needs a model, a loss and an optimizer")
 	}
 	src := rand.NewPCG(seed, 0x9e3779b97f4a7c15)
@@ -196,6 +211,49 @@ func (t *Trainer) trainStep(ds loader.Dataset, batch []int, opts *FitOptions, co
 	}
 	t.Step++
 	return loss, nil
+}
+
+// isNil reports whether v is nil or a nil pointer in an interface.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
+}
+
+// forwardOnly returns a trainer with no optimizer, for Evaluate and Predict,
+// which only run forward programs.
+func forwardOnly(model nn.Model, loss nn.Loss) (*Trainer, error) {
+	if isNil(model) || isNil(loss) {
+		return nil, fmt.Errorf("recipes: evaluation needs a model and a loss")
+	}
+	return &Trainer{Model: model, Loss: loss, programs: map[programKey]*nn.Program{}}, nil
+}
+
+// Evaluate computes the mean loss (and, for classification, the accuracy and
+// confusion matrix) of model over every sample of ds, with no trainer and
+// no optimizer: model.evaluate in Keras. It is Trainer.Evaluate for a model
+// on its own.
+func Evaluate(ctx context.Context, model nn.Model, loss nn.Loss, ds loader.Dataset, batchSize int) (*Evaluation, error) {
+	t, err := forwardOnly(model, loss)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Close()
+	return t.Evaluate(ctx, ds, batchSize)
+}
+
+// Predict returns model's outputs for every sample of ds, row-major
+// [ds.Len(), outputs], with no trainer: Trainer.Predict for a model on its
+// own. For inference on raw images or many goroutines use package predict.
+func Predict(ctx context.Context, model nn.Model, ds loader.Dataset, batchSize int) ([]float32, error) {
+	t, err := forwardOnly(model, nn.MSE{})
+	if err != nil {
+		return nil, err
+	}
+	defer t.Close()
+	return t.Predict(ctx, ds, batchSize)
 }
 
 // Evaluation is the result of Evaluate.

@@ -49,7 +49,7 @@ func newTestTrainer(t *testing.T, seed uint64) *Trainer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opt, err := optim.New("adam", 0.01)
+	opt, err := optim.New("adam", optim.Common{LearningRate: 0.01})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +284,7 @@ func TestFitErrors(t *testing.T) {
 	}
 	t.Run("wrong input shape", func(t *testing.T) {
 		m, _ := mlp.New(mlp.Config{Inputs: 5, Outputs: 3}, rand.New(rand.NewPCG(1, 1)))
-		opt, _ := optim.New("sgd", 0.1)
+		opt, _ := optim.New("sgd", optim.Common{LearningRate: 0.1})
 		tr, _ := NewTrainer(m, nn.SoftmaxCrossEntropy{}, opt, 1)
 		_, err := tr.Fit(context.Background(), train, FitOptions{Epochs: 1, BatchSize: 8})
 		if err == nil || !strings.Contains(err.Error(), "model takes inputs of shape [5], dataset gives [4]") {

@@ -22,14 +22,15 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	loaded, file, err := zoo.Load(path)
+	loaded, card, err := zoo.Load(path)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(loaded.Kind(), file.Metadata["config"])
+	config, _ := loaded.ConfigJSON()
+	fmt.Println(loaded.Kind(), string(config), card == nil)
 	fmt.Println(loaded.Params()[0].Data()[0] == model.Params()[0].Data()[0])
 	// Output:
-	// mlp {"inputs":4,"hidden":[8],"outputs":3,"activation":"relu","init":"glorot_uniform"}
+	// mlp {"inputs":4,"hidden":[8],"outputs":3,"activation":"relu","init":"glorot_uniform"} true
 	// true
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/gozoo/gozoo/io/modelfile"
 	"github.com/gozoo/gozoo/nn"
 	"github.com/gozoo/gozoo/zoo/mlp"
 )
@@ -116,7 +117,11 @@ func TestGoldenModelFilesLoad(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := Save(g.file, m, map[string]string{"note": "golden file: must always load"}); err != nil {
+				f, err := File(m, nil, map[string]string{"note": "golden file: must always load"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := modelfile.WriteFileAtomic(g.file, f); err != nil {
 					t.Fatal(err)
 				}
 				data, _ := json.Marshal(outputs(t, m, goldenInput(m, 2), 2))
@@ -124,7 +129,11 @@ func TestGoldenModelFilesLoad(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			m, f, err := Load(g.file)
+			m, _, err := Load(g.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := modelfile.ReadFile(g.file)
 			if err != nil {
 				t.Fatal(err)
 			}

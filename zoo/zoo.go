@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/gozoo/gozoo/io/modelfile"
+	"github.com/gozoo/gozoo/modelcard"
 	"github.com/gozoo/gozoo/nn"
 	"github.com/gozoo/gozoo/zoo/cnn"
 	"github.com/gozoo/gozoo/zoo/mlp"
@@ -25,7 +26,9 @@ const (
 	KeyVersion = "gozoo_version"
 )
 
-// Model is a built-in architecture: an nn.Model that can describe itself.
+// Model is an nn.Model that can describe itself: a built-in architecture
+// (mlp, lenet5, cifar-vgg) or any *nn.Sequential of gozoo's layers (kind
+// "sequential", its Architecture as config).
 type Model interface {
 	nn.Model
 	Kind() string
@@ -35,13 +38,19 @@ type Model interface {
 // ErrUnknownKind is returned for a kind that is not built in.
 var ErrUnknownKind = errors.New("zoo: unknown model kind")
 
-// Kinds lists the built-in kinds.
-func Kinds() []string { return []string{mlp.Kind, cnn.LeNet5Kind, cnn.VGGKind} }
+// Kinds lists the model kinds a file can hold.
+func Kinds() []string { return []string{mlp.Kind, cnn.LeNet5Kind, cnn.VGGKind, nn.SequentialKind} }
 
-// New builds a model of a built-in kind from its JSON config, drawing initial
+// New builds a model of a known kind from its JSON config, drawing initial
 // weights from rng. Unknown config fields are an error.
 func New(kind string, config []byte, rng *rand.Rand) (Model, error) {
 	switch kind {
+	case nn.SequentialKind:
+		var a nn.Architecture
+		if err := decodeStrict(config, &a); err != nil {
+			return nil, fmt.Errorf("zoo: %s config: %w", kind, err)
+		}
+		return nn.FromArchitecture(a, rng)
 	case mlp.Kind:
 		var cfg mlp.Config
 		if err := decodeStrict(config, &cfg); err != nil {
@@ -77,15 +86,27 @@ func decodeStrict(data []byte, v any) error {
 }
 
 // File returns m as a model file: every parameter (trainable or not) as a
-// tensor, in the model's order, and metadata naming the kind, its config and
-// the library version. extra metadata is added as given; it may not replace
-// those keys.
-func File(m Model, extra map[string]string) (*modelfile.File, error) {
+// tensor, in the model's order, and metadata naming the kind, its config,
+// the library version and, unless card is nil, the model card. extra
+// metadata is added as given; it may not replace those keys. The card must
+// fit the model (modelcard.Card.CheckModel).
+func File(m Model, card *modelcard.Card, extra map[string]string) (*modelfile.File, error) {
+	if m == nil {
+		return nil, fmt.Errorf("zoo: no model to save")
+	}
 	cfg, err := m.ConfigJSON()
 	if err != nil {
 		return nil, fmt.Errorf("zoo: config: %w", err)
 	}
 	meta := map[string]string{KeyKind: m.Kind(), KeyConfig: string(cfg), KeyVersion: Version}
+	if card != nil {
+		if err := checkCard(m, card); err != nil {
+			return nil, err
+		}
+		for k, v := range card.Metadata() {
+			meta[k] = v
+		}
+	}
 	for k, v := range extra {
 		if _, taken := meta[k]; taken {
 			return nil, fmt.Errorf("zoo: metadata key %q is reserved", k)
@@ -99,46 +120,69 @@ func File(m Model, extra map[string]string) (*modelfile.File, error) {
 	return f, nil
 }
 
-// Save writes m to path atomically: a crash mid-save leaves any earlier file
-// at path intact.
-func Save(path string, m Model, extra map[string]string) error {
-	f, err := File(m, extra)
+func checkCard(m nn.Model, card *modelcard.Card) error {
+	if err := card.Validate(); err != nil {
+		return err
+	}
+	out := m.OutputShape()
+	if len(out) != 1 {
+		return fmt.Errorf("zoo: model outputs must be vectors, got per-sample shape %v", out)
+	}
+	return card.CheckModel(m.InputShape(), out[0])
+}
+
+// Save writes m and its card (nil for none; eval, predict and the server
+// need one) to path atomically: a crash mid-save leaves any earlier file at
+// path intact.
+func Save(path string, m Model, card *modelcard.Card) error {
+	f, err := File(m, card, nil)
 	if err != nil {
 		return err
 	}
 	return modelfile.WriteFileAtomic(path, f)
 }
 
-// Load reads a model file and rebuilds its model from the kind and config in
-// the metadata, then fills its parameters. The returned file gives access to
-// the rest of the metadata.
-func Load(path string) (Model, *modelfile.File, error) {
+// Load reads a model file, rebuilds its model from the kind and config in
+// the metadata, fills its parameters and returns it with its card (nil when
+// the file has none). Like keras.models.load_model, it needs no code of the
+// model's: nothing in a file can run code.
+func Load(path string) (Model, *modelcard.Card, error) {
 	f, err := modelfile.ReadFile(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := FromFile(f)
+	m, card, err := FromFile(f)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return m, f, nil
+	return m, card, nil
 }
 
-// FromFile rebuilds a built-in model from a decoded model file.
-func FromFile(f *modelfile.File) (Model, error) {
+// FromFile rebuilds a model and its card (nil if none) from a decoded model
+// file.
+func FromFile(f *modelfile.File) (Model, *modelcard.Card, error) {
 	kind, ok := f.Metadata[KeyKind]
 	if !ok {
-		return nil, fmt.Errorf("zoo: file has no %q metadata: not a gozoo model file", KeyKind)
+		return nil, nil, fmt.Errorf("zoo: file has no %q metadata: not a gozoo model file", KeyKind)
+	}
+	card, _, err := modelcard.FromMetadata(f.Metadata)
+	if err != nil {
+		return nil, nil, err
 	}
 	// The weights are overwritten below; the seed only fills them meanwhile.
 	m, err := New(kind, []byte(f.Metadata[KeyConfig]), rand.New(rand.NewPCG(0, 0)))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := SetWeights(m, f); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return m, nil
+	if card != nil {
+		if err := checkCard(m, card); err != nil {
+			return nil, nil, err
+		}
+	}
+	return m, card, nil
 }
 
 // LoadWeights fills the parameters of any model, built-in or user-defined,

@@ -5,10 +5,12 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/gozoo/gozoo/io/modelfile"
+	"github.com/gozoo/gozoo/modelcard"
 	"github.com/gozoo/gozoo/nn"
 	"github.com/gozoo/gozoo/zoo/mlp"
 )
@@ -26,15 +28,27 @@ func TestSaveLoadRoundTripsEveryBit(t *testing.T) {
 	m := newMLP(t, mlp.Config{Inputs: 6, Hidden: []int{5, 4}, Outputs: 3, Activation: "tanh"}, 3)
 	m.Params()[1].Data()[2] = float32(math.Inf(-1)) // odd values survive too
 	path := filepath.Join(t.TempDir(), "m.safetensors")
-	if err := Save(path, m, map[string]string{"note": "hi"}); err != nil {
+	card := &modelcard.Card{Dataset: "mine", Shape: []int{6}, ClassNames: []string{"a", "b", "c"}}
+	file, err := File(m, card, map[string]string{"note": "hi"})
+	if err != nil {
 		t.Fatal(err)
 	}
-	got, f, err := Load(path)
+	if err := modelfile.WriteFileAtomic(path, file); err != nil {
+		t.Fatal(err)
+	}
+	got, gotCard, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := modelfile.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if f.Metadata["note"] != "hi" || f.Metadata[KeyKind] != "mlp" {
 		t.Errorf("metadata = %v", f.Metadata)
+	}
+	if !reflect.DeepEqual(gotCard, card) {
+		t.Errorf("card %+v, want %+v", gotCard, card)
 	}
 	if got.(*mlp.Model).Config.String() != m.Config.String() {
 		t.Errorf("config %v, want %v", got.(*mlp.Model).Config, m.Config)
@@ -54,7 +68,7 @@ func TestSaveLoadRoundTripsEveryBit(t *testing.T) {
 
 func TestLoadErrors(t *testing.T) {
 	m := newMLP(t, mlp.Paddle(), 1)
-	good, err := File(m, nil)
+	good, err := File(m, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +97,7 @@ func TestLoadErrors(t *testing.T) {
 				f.Metadata[k] = v
 			}
 			tc.edit(f)
-			_, err := FromFile(f)
+			_, _, err := FromFile(f)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one containing %q", err, tc.want)
 			}
@@ -142,6 +156,16 @@ func TestEveryKindRoundTrips(t *testing.T) {
 			switch kind {
 			case "mlp":
 				cfg = `{"inputs":6,"hidden":[4],"outputs":3}`
+			case "sequential":
+				cfg = `{"input_shape":[1,12,12],"layers":[
+					{"type":"Conv2D","name":"conv","config":{"in_channels":1,"out_channels":4,"kernel":[3,3],"stride":[1,1],"padding":[1,1],"bias":false}},
+					{"type":"BatchNorm2D","name":"bn","config":{"size":4}},
+					{"type":"ReLU","name":"relu"},
+					{"type":"MaxPool2D","name":"pool","config":{"kernel":[2,2],"stride":[2,2],"padding":[0,0]}},
+					{"type":"AvgPool2D","name":"avg","config":{"kernel":[2,2],"stride":[2,2],"padding":[0,0]}},
+					{"type":"Flatten","name":"flat"},
+					{"type":"Dropout","name":"drop","config":{"rate":0.5}},
+					{"type":"Dense","name":"out","config":{"inputs":36,"outputs":3,"init":"he_normal"}}]}`
 			default:
 				cfg = `{}`
 			}
@@ -159,6 +183,11 @@ func TestEveryKindRoundTrips(t *testing.T) {
 			}
 			if got.Kind() != kind || len(got.Params()) != len(m.Params()) {
 				t.Fatalf("loaded %s with %d params, want %s with %d", got.Kind(), len(got.Params()), kind, len(m.Params()))
+			}
+			a, _ := m.ConfigJSON()
+			b, _ := got.ConfigJSON()
+			if string(a) != string(b) {
+				t.Errorf("config %s after a round trip, want %s", b, a)
 			}
 			for i, p := range got.Params() {
 				for j, v := range p.Data() {

@@ -18,7 +18,7 @@ import (
 
 	"github.com/gozoo/gozoo/io/loader"
 	"github.com/gozoo/gozoo/io/mnist"
-	"github.com/gozoo/gozoo/nn"
+	"github.com/gozoo/gozoo/modelcard"
 	"github.com/gozoo/gozoo/optim"
 	"github.com/gozoo/gozoo/recipes"
 	"github.com/gozoo/gozoo/zoo"
@@ -28,71 +28,6 @@ import (
 
 // near reports whether a and b differ by at most tol.
 func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
-
-func TestResize1D(t *testing.T) {
-	tests := []struct {
-		name string
-		src  []float64
-		m    int
-		want []float64
-	}{
-		{"same size is the identity", []float64{1, 2, 3}, 3, []float64{1, 2, 3}},
-		{"halving averages pairs", []float64{0, 2, 4, 8}, 2, []float64{1, 6}},
-		// Output pixel 0 covers source [0, 1.5): (0*1 + 3*0.5) / 1.5.
-		{"3 to 2 weighs by overlap", []float64{0, 3, 6}, 2, []float64{1, 5}},
-		// Half-pixel centres: output j samples source (j+0.5)/2 - 0.5,
-		// clamped at the edges.
-		{"doubling interpolates", []float64{0, 1}, 4, []float64{0, 0.25, 0.75, 1}},
-		{"one pixel to many", []float64{0.5}, 3, []float64{0.5, 0.5, 0.5}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got := make([]float64, tc.m)
-			resize1D(tc.src, len(tc.src), 1, got, tc.m, 1)
-			for i := range got {
-				if !near(got[i], tc.want[i], 1e-12) {
-					t.Fatalf("got %v, want %v", got, tc.want)
-				}
-			}
-		})
-	}
-}
-
-func TestResizeKeepsMeanWhenShrinking(t *testing.T) {
-	// Area averaging by a whole factor: each output is its block's mean.
-	src := make([]float64, 6*4)
-	for i := range src {
-		src[i] = float64(i)
-	}
-	got := resize(src, 6, 4, 3, 2)
-	want := []float64{(0 + 1 + 4 + 5) / 4.0, (2 + 3 + 6 + 7) / 4.0, (8 + 9 + 12 + 13) / 4.0, (10 + 11 + 14 + 15) / 4.0,
-		(16 + 17 + 20 + 21) / 4.0, (18 + 19 + 22 + 23) / 4.0}
-	for i := range want {
-		if !near(got[i], want[i], 1e-12) {
-			t.Fatalf("got %v, want %v", got, want)
-		}
-	}
-}
-
-func TestImagePlanes(t *testing.T) {
-	img := image.NewNRGBA(image.Rect(0, 0, 3, 1))
-	img.Set(0, 0, color.NRGBA{R: 255, A: 255})
-	img.Set(1, 0, color.NRGBA{A: 0}) // transparent: over white
-	img.Set(2, 0, color.NRGBA{G: 255, A: 128})
-	grey := imagePlanes(img, 1)[0]
-	// ITU-R 601 luma of pure red; white; half green over white.
-	alpha := float64(128*257) / 0xffff
-	half := 0.299*(1-alpha) + 0.587 + 0.114*(1-alpha)
-	for i, want := range []float64{0.299, 1, half} {
-		if !near(grey[i], want, 1e-3) {
-			t.Errorf("grey[%d] = %v, want %v", i, grey[i], want)
-		}
-	}
-	rgb := imagePlanes(img, 3)
-	if rgb[0][0] != 1 || rgb[1][0] != 0 || rgb[2][0] != 0 || rgb[0][1] != 1 {
-		t.Errorf("rgb planes %v", rgb)
-	}
-}
 
 // trainDigitModel trains a small MLP on 5000 MNIST images for one epoch
 // (about a second) and saves it with its input spec.
@@ -118,11 +53,11 @@ func trainDigitModel(t *testing.T) (string, *mnist.Dataset) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opt, err := optim.New("adam", 0.003)
+	opt, err := optim.New("adam", optim.Common{LearningRate: 0.003})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := recipes.NewTrainer(m, nn.SoftmaxCrossEntropy{}, opt, 1)
+	tr, err := recipes.NewTrainer(m, recipes.LossFor(nil), opt, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +66,7 @@ func trainDigitModel(t *testing.T) (string, *mnist.Dataset) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "digits.safetensors")
-	if err := zoo.Save(path, m, mnistSpec([]int{784}).metadata()); err != nil {
+	if err := zoo.Save(path, m, modelcard.MNIST([]int{784})); err != nil {
 		t.Fatal(err)
 	}
 	return path, test
@@ -290,11 +225,11 @@ func TestPredictRGB(t *testing.T) {
 		t.Fatal(err)
 	}
 	names := []string{"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"}
-	spec := &inputSpec{Dataset: "cifar10", Shape: []int{3, 32, 32}, ClassNames: names,
+	spec := &modelcard.Card{Dataset: "cifar10", Shape: []int{3, 32, 32}, ClassNames: names,
 		Mean: []float32{0.49, 0.48, 0.45}, Std: []float32{0.25, 0.24, 0.26}}
 	dir := t.TempDir()
 	model := filepath.Join(dir, "vgg.safetensors")
-	if err := zoo.Save(model, m, spec.metadata()); err != nil {
+	if err := zoo.Save(model, m, spec); err != nil {
 		t.Fatal(err)
 	}
 	img := image.NewRGBA(image.Rect(0, 0, 20, 45))
@@ -325,7 +260,7 @@ func TestPredictErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	model := filepath.Join(dir, "digits.safetensors")
-	if err := zoo.Save(model, digits, mnistSpec([]int{784}).metadata()); err != nil {
+	if err := zoo.Save(model, digits, modelcard.MNIST([]int{784})); err != nil {
 		t.Fatal(err)
 	}
 	table, err := mlp.New(mlp.Config{Inputs: 4, Hidden: []int{4}, Outputs: 3}, rand.New(rand.NewPCG(1, 0)))
@@ -333,8 +268,11 @@ func TestPredictErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	csvModel := filepath.Join(dir, "iris.safetensors")
-	csvSpec := &inputSpec{Dataset: "csv", Shape: []int{4}, ClassNames: []string{"a", "b", "c"}, CSV: "iris", Task: "classify"}
-	if err := zoo.Save(csvModel, table, csvSpec.metadata()); err != nil {
+	csvSpec, err := modelcard.Table(modelcard.TableSource{CSV: "iris", Split: 0.2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := zoo.Save(csvModel, table, csvSpec); err != nil {
 		t.Fatal(err)
 	}
 	good := filepath.Join(dir, "good.png")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
@@ -37,7 +38,7 @@ func TestSummaryArch(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("status %d: %s", code, stderr)
 			}
-			var s modelSummary
+			var s zoo.Summary
 			if err := json.Unmarshal([]byte(stdout), &s); err != nil {
 				t.Fatal(err)
 			}
@@ -61,8 +62,8 @@ func TestSummaryArch(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("status %d: %s", code, stderr)
 			}
-			if !strings.Contains(text, "Total params: "+thousands(tc.total)+"\n") ||
-				!strings.Contains(text, "Non-trainable params: "+thousands(tc.nonTrainable)+"\n") ||
+			if !strings.Contains(text, "Total params: "+commas(tc.total)+"\n") ||
+				!strings.Contains(text, "Non-trainable params: "+commas(tc.nonTrainable)+"\n") ||
 				!strings.Contains(text, "Model: "+s.Kind+"\n") || !strings.Contains(text, "Config: {") {
 				t.Errorf("summary lacks totals, kind or config:\n%s", text)
 			}
@@ -151,4 +152,13 @@ func TestSummaryErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { checkOneLineError(t, tc.args, tc.want) })
 	}
+}
+
+// commas writes n with comma separators, as the summary does.
+func commas(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

@@ -52,7 +52,7 @@ func run(ctx context.Context, epochs int, seed uint64) error {
 	if err != nil {
 		return err
 	}
-	opt, err := optim.New("adam", 0.001)
+	opt, err := optim.New("adam", optim.Common{LearningRate: 0.001})
 	if err != nil {
 		return err
 	}

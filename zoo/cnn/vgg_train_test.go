@@ -57,7 +57,7 @@ func TestVGGTrainsOneEpochOnSyntheticCIFAR(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opt, _ := optim.New("adam", 0.003)
+	opt, _ := optim.New("adam", optim.Common{LearningRate: 0.003})
 	tr, err := recipes.NewTrainer(model, nn.SoftmaxCrossEntropy{}, opt, 1)
 	if err != nil {
 		t.Fatal(err)
