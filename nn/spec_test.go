@@ -2,6 +2,7 @@ package nn
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -168,5 +169,38 @@ func TestCompileNothingToTrain(t *testing.T) {
 	}
 	if got := p.Outputs(); got[0] != 0 || got[1] != 2 {
 		t.Errorf("relu outputs %v", got)
+	}
+}
+
+func TestBuilder(t *testing.T) {
+	b := NewBuilder([]int{1, 8, 8}, rand.New(rand.NewPCG(1, 1)))
+	b.Conv2D("conv", 4, 3, 1).BatchNorm("bn").ReLU("relu").MaxPool2D("pool", 2).AvgPool2D("avg", 2)
+	b.Flatten("flat").Dropout("drop", 0.1).Dense("hidden", 5).BatchNorm("bn1").Activation("tanh", Tanh).Dense("out", 3)
+	s, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := s.Architecture()
+	var types []string
+	for _, l := range a.Layers {
+		types = append(types, l.Type)
+	}
+	if got := strings.Join(types, " "); got != "Conv2D BatchNorm2D ReLU MaxPool2D AvgPool2D Flatten Dropout Dense BatchNorm1D Tanh Dense" {
+		t.Errorf("types %s", got)
+	}
+	if fmt.Sprint(s.OutputShape()) != "[3]" || fmt.Sprint(s.LayerOutputShapes()[5]) != "[16]" {
+		t.Errorf("shapes %v", s.LayerOutputShapes())
+	}
+	// The first error sticks and names the layer.
+	_, err = NewBuilder([]int{1, 8, 8}, rand.New(rand.NewPCG(1, 1))).Dense("d", 3).ReLU("r").Build()
+	if err == nil || !strings.Contains(err.Error(), `dense "d" wants a vector input, got shape [1 8 8] (add a Flatten)`) {
+		t.Errorf("dense on images: %v", err)
+	}
+	_, err = NewBuilder([]int{1, 4, 4}, rand.New(rand.NewPCG(1, 1))).MaxPool2D("p", 8).Build()
+	if err == nil || !strings.Contains(err.Error(), "layer 1 (p)") {
+		t.Errorf("pool too large: %v", err)
+	}
+	if _, err := NewBuilder([]int{4}, nil).Dense("d", 2).Build(); err == nil {
+		t.Error("nil source: no error")
 	}
 }

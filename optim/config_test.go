@@ -56,3 +56,49 @@ func TestFromConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestRegistry(t *testing.T) {
+	seen := map[string]bool{}
+	for _, k := range Kinds() {
+		if seen[k.Name] || k.Summary == "" {
+			t.Errorf("kind %q repeated or undocumented", k.Name)
+		}
+		seen[k.Name] = true
+		o, err := k.New(Common{LearningRate: 0.25, WeightDecay: 0.125})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := ConfigOf(o)
+		if err != nil || c.Kind != k.Name {
+			t.Errorf("%s builds an optimizer of kind %q (%v)", k.Name, c.Kind, err)
+		}
+		if lr, err := BaseLearningRate(o); err != nil || lr != 0.25 || o.LearningRate() != 0.25 {
+			t.Errorf("%s: base rate %v, rate %v, %v", k.Name, lr, o.LearningRate(), err)
+		}
+		var s struct {
+			WeightDecay float64 `json:"weight_decay"`
+		}
+		if err := json.Unmarshal(c.Settings, &s); err != nil || s.WeightDecay != 0.125 {
+			t.Errorf("%s: weight decay %v in %s", k.Name, s.WeightDecay, c.Settings)
+		}
+		// Zero common settings take the kind's defaults.
+		d, err := New(k.Name, Common{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 0.01
+		if k.Name == "adam" || k.Name == "adamw" {
+			want = 0.001
+		}
+		if d.LearningRate() != want {
+			t.Errorf("%s: default rate %v, want %v", k.Name, d.LearningRate(), want)
+		}
+	}
+	if strings.Join(KindNames(), ",") != "adam,adamw,adagrad,momentum,nesterov,rmsprop,sgd" {
+		t.Errorf("names %v", KindNames())
+	}
+	aw, _ := New("adamw", Common{})
+	if c, _ := ConfigOf(aw); !strings.Contains(string(c.Settings), `"weight_decay":0.01`) {
+		t.Errorf("adamw's default decoupled decay: %s", c.Settings)
+	}
+}

@@ -34,3 +34,28 @@ func Example() {
 	// mlp {"inputs":4,"hidden":[8],"outputs":3,"activation":"relu","init":"glorot_uniform"} true
 	// true
 }
+
+// Summarize is Keras' model.summary(): a table as String, JSON tags.
+func ExampleSummarize() {
+	model, _ := mlp.New(mlp.Config{Inputs: 4, Hidden: []int{8}, Outputs: 3}, rand.New(rand.NewPCG(1, 0)))
+	s, err := zoo.Summarize(model)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Print(s)
+	// Output:
+	// Model: mlp
+	// Input shape: [-1, 4]
+	// ====================================
+	// Layer   Type   Output Shape  Param #
+	// ====================================
+	// dense1  Dense  [-1, 8]            40
+	// relu1   ReLU   [-1, 8]             0
+	// dense2  Dense  [-1, 3]            27
+	// ====================================
+	// Total params: 67
+	// Trainable params: 67
+	// Non-trainable params: 0
+	// Config: {"inputs":4,"hidden":[8],"outputs":3,"activation":"relu","init":"glorot_uniform"}
+}

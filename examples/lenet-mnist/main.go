@@ -1,6 +1,8 @@
-// Command lenet-mnist trains LeNet-5 on MNIST: conv 6@5x5 (pad 2), ReLU,
+// Command lenet-mnist trains the lenet5 preset on MNIST with its recipe from
+// the library's preset table (zoo.Presets): conv 6@5x5 (pad 2), ReLU,
 // max-pool 2; conv 16@5x5, ReLU, max-pool 2; dense 400-120-84-10; Adam
-// 0.001, batch 64.
+// 0.001 with a cosine decay, batch 64. It is gozoo train -model lenet5 in a
+// dozen lines.
 //
 //	go run ./examples/lenet-mnist [-epochs 10] [-seed 1] [-out DIR]
 package main
@@ -9,54 +11,34 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"os"
-	"path/filepath"
 
 	"github.com/gozoo/gozoo/examples/internal/cli"
-	"github.com/gozoo/gozoo/io/mnist"
-	"github.com/gozoo/gozoo/nn"
-	"github.com/gozoo/gozoo/optim"
-	"github.com/gozoo/gozoo/recipes"
-	"github.com/gozoo/gozoo/zoo"
-	"github.com/gozoo/gozoo/zoo/cnn"
+	"github.com/gozoo/gozoo/recipes/experiment"
 )
 
-var out = flag.String("out", "", "folder to save the trained model in")
+var out = flag.String("out", "", "folder for the checkpoint, the history and the model file")
 
 func main() { cli.Main("lenet-mnist", run) }
 
 func run(ctx context.Context, epochs int, seed uint64) error {
-	// Convolutions take images, not flat vectors: [channels, height, width].
-	train, test, err := mnist.LoadShaped("", []int{1, 28, 28})
+	s, err := experiment.PresetSettings("lenet5")
 	if err != nil {
 		return err
 	}
-	model, err := cnn.NewLeNet5(cnn.LeNet5Config{}, rand.New(rand.NewPCG(seed, 0)))
+	s.Epochs, s.Seed, s.Out = epochs, seed, *out
+	e, err := experiment.New(s)
 	if err != nil {
 		return err
 	}
-	adam, err := optim.NewAdam(optim.AdamSettings{LearningRate: 0.001})
+	defer e.Close()
+	res, err := e.Fit(ctx, experiment.FitOptions{Progress: os.Stderr})
 	if err != nil {
 		return err
 	}
-	trainer, err := recipes.NewTrainer(model, nn.SoftmaxCrossEntropy{}, adam, seed)
-	if err != nil {
-		return err
-	}
-	defer trainer.Close()
-	hist, err := trainer.Fit(ctx, train, recipes.FitOptions{Epochs: epochs, BatchSize: 64, Validation: test,
-		Callbacks: []recipes.Callback{&recipes.Progress{W: os.Stderr}}})
-	if err != nil {
-		return err
-	}
-	last, _ := hist.Last()
-	fmt.Printf("test accuracy %.4f over %d images\n", last.ValAccuracy, last.ValSamples)
-	if *out != "" {
-		if err := os.MkdirAll(*out, 0o755); err != nil {
-			return err
-		}
-		return zoo.Save(filepath.Join(*out, "lenet5.safetensors"), model, nil)
+	fmt.Println(res.Test)
+	if res.ModelPath != "" {
+		fmt.Fprintln(os.Stderr, "model written to", res.ModelPath)
 	}
 	return nil
 }
