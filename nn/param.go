@@ -13,6 +13,41 @@ type Param struct {
 	Name      string
 	Value     *tensor.Dense
 	Trainable bool
+	// Mask, if set, has one entry per value: false marks a value pruned to
+	// zero, which training keeps at zero (its gradient is dropped and the
+	// optimizer leaves it 0). Model files record which parameters are
+	// masked, so the mask survives a save, a load and a checkpoint.
+	Mask []bool
+}
+
+// SetMask masks the values of p whose keep entry is false, setting them to
+// zero. nil removes the mask.
+func (p *Param) SetMask(keep []bool) error {
+	if keep == nil {
+		p.Mask = nil
+		return nil
+	}
+	data := p.Data()
+	if len(keep) != len(data) {
+		return fmt.Errorf("nn: mask of %q has %d entries for %d values", p.Name, len(keep), len(data))
+	}
+	p.Mask = append(p.Mask[:0], keep...)
+	for i, k := range p.Mask {
+		if !k {
+			data[i] = 0
+		}
+	}
+	return nil
+}
+
+// MaskFromZeros masks exactly the values of p that are zero.
+func (p *Param) MaskFromZeros() {
+	data := p.Data()
+	keep := make([]bool, len(data))
+	for i, v := range data {
+		keep[i] = v != 0
+	}
+	p.Mask = keep
 }
 
 // NewParam returns a zero-filled parameter of the given shape.

@@ -65,8 +65,12 @@ func Compile(model Model, mode Mode, batch int, loss Loss) (p *Program, err erro
 		return nil, fmt.Errorf("nn: model produced shape %v, want %v", p.outputs.Shape(), outShape)
 	}
 	if loss != nil {
-		p.y = tensor.New(tensor.WithShape(outShape...), tensor.WithBacking(make([]float32, outShape[0]*outShape[1])))
-		yNode := G.NewMatrix(g.ExprGraph, tensor.Float32, G.WithShape(outShape...), G.WithName("target"), G.WithValue(p.y))
+		width := TargetWidth(loss, outShape[1])
+		if width <= 0 || width > 1<<20 {
+			return nil, fmt.Errorf("nn: loss %s wants targets of width %d", loss.Name(), width)
+		}
+		p.y = tensor.New(tensor.WithShape(batch, width), tensor.WithBacking(make([]float32, batch*width)))
+		yNode := G.NewMatrix(g.ExprGraph, tensor.Float32, G.WithShape(batch, width), G.WithName("target"), G.WithValue(p.y))
 		if p.loss, err = loss.Build(g, p.outputs, yNode); err != nil {
 			return nil, err
 		}
@@ -112,7 +116,8 @@ func sameShape(a tensor.Shape, b []int) bool {
 // Input returns the input buffer, row-major [batch, input shape...].
 func (p *Program) Input() []float32 { return p.x.Data().([]float32) }
 
-// Target returns the target buffer [batch, outputs], or nil without a loss.
+// Target returns the target buffer [batch, width], or nil without a loss;
+// width is the model's outputs unless the loss asks for more (TargetWidth).
 func (p *Program) Target() []float32 {
 	if p.y == nil {
 		return nil

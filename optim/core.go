@@ -69,11 +69,24 @@ func (c *core) Step(params []Param) error {
 	if err := c.bind(params); err != nil {
 		return err
 	}
+	for i := range params {
+		if m := params[i].Mask; m != nil && len(m) != len(params[i].Value) {
+			return fmt.Errorf("optim: %s parameter %q has a mask of %d entries for %d values", c.kind, params[i].Name, len(m), len(params[i].Value))
+		}
+	}
 	c.step++
 	c.rule.prepare(c.step, c.lr)
 	n := len(c.slotNames)
 	for i := range params {
-		c.rule.update(params[i].Value, params[i].Grad[:len(params[i].Value)], c.slots[i*n:i*n+n])
+		p := &params[i]
+		c.rule.update(p.Value, p.Grad[:len(p.Value)], c.slots[i*n:i*n+n])
+		if p.Mask != nil {
+			for j, keep := range p.Mask {
+				if !keep {
+					p.Value[j] = 0
+				}
+			}
+		}
 	}
 	return nil
 }

@@ -7,6 +7,9 @@ type Param struct {
 	Shape []int
 	Value []float32
 	Grad  []float32
+	// Mask, if set, marks with false the values that must stay zero (a
+	// pruned weight): Step sets them to 0 after every update.
+	Mask []bool
 }
 
 // Tensor is a named piece of optimizer state.

@@ -128,7 +128,10 @@ func (t *Trainer) checkData(ds loader.Dataset, needTargets bool) error {
 	if !ok {
 		return fmt.Errorf("recipes: loss %s needs a dataset with real-valued targets", t.Loss.Name())
 	}
-	if r.TargetSize() != outputs {
+	if want := nn.TargetWidth(t.Loss, outputs); r.TargetSize() != want {
+		if want != outputs {
+			return fmt.Errorf("recipes: loss %s wants targets of %d values for %d outputs, the dataset has %d", t.Loss.Name(), want, outputs, r.TargetSize())
+		}
 		return fmt.Errorf("recipes: dataset targets have %d values, model has %d outputs", r.TargetSize(), outputs)
 	}
 	return nil
@@ -198,7 +201,16 @@ func (t *Trainer) trainStep(ds loader.Dataset, batch []int, opts *FitOptions, co
 		t.params = make([]optim.Param, len(params))
 	}
 	for i, prm := range params {
-		t.params[i] = optim.Param{Name: prm.Name, Shape: prm.Value.Shape(), Value: prm.Data(), Grad: t.grads[i]}
+		t.params[i] = optim.Param{Name: prm.Name, Shape: prm.Value.Shape(), Value: prm.Data(), Grad: t.grads[i], Mask: prm.Mask}
+		if prm.Mask != nil {
+			// A pruned weight has no gradient, as with PyTorch's
+			// weight_orig * mask: clipping and moments ignore it.
+			for j, keep := range prm.Mask {
+				if !keep {
+					t.grads[i][j] = 0
+				}
+			}
+		}
 	}
 	if opts.ClipNorm > 0 {
 		optim.ClipGlobalNorm(t.params, opts.ClipNorm)

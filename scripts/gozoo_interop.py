@@ -8,6 +8,8 @@ json module and numpy alone, so it needs no safetensors package.
     python3 gozoo_interop.py info MODEL.safetensors
     python3 gozoo_interop.py logits MODEL.safetensors INPUTS.f32 N
         # numpy-only forward pass of an MLP on N float32 rows; prints logits as JSON
+    python3 gozoo_interop.py zeros MODEL.safetensors
+        # counts the exact zeros of every tensor: {name: [zeros, size]}
     python3 gozoo_interop.py torch-eval MODEL.safetensors MNIST_DIR
         # loads the weights into the matching torch.nn module and prints the
         # MNIST test accuracy (mlp and lenet5 kinds)
@@ -25,7 +27,8 @@ import numpy as np
 
 
 def load(path):
-    """Returns (metadata dict, {name: numpy float32 array}) in header order."""
+    """Returns (metadata dict, {name: numpy float32 array}) in header order;
+    int8 weights of a quantized file come back dequantized."""
     with open(path, "rb") as f:
         blob = f.read()
     (n,) = struct.unpack("<Q", blob[:8])
@@ -34,10 +37,19 @@ def load(path):
     data = blob[8 + n:]
     tensors = {}
     for name, info in header.items():
-        if info["dtype"] != "F32":
-            raise ValueError(f"{name}: dtype {info['dtype']} is not F32")
+        dtypes = {"F32": "<f4", "I8": "i1"}
+        if info["dtype"] not in dtypes:
+            raise ValueError(f"{name}: dtype {info['dtype']} is neither F32 nor I8")
         begin, end = info["data_offsets"]
-        tensors[name] = np.frombuffer(data[begin:end], dtype="<f4").reshape(info["shape"])
+        tensors[name] = np.frombuffer(data[begin:end], dtype=dtypes[info["dtype"]]).reshape(info["shape"])
+    if "quantization" in meta:
+        # int8 weights: w = q * scale, the scale per output channel.
+        q = json.loads(meta["quantization"])
+        for name, axis in q["weights"].items():
+            scale = tensors.pop("scale/" + name)
+            shape = [1] * tensors[name].ndim
+            shape[axis] = -1
+            tensors[name] = tensors[name].astype(np.float32) * scale.reshape(shape)
     return meta, tensors
 
 
@@ -112,6 +124,9 @@ def main():
         rows = int(sys.argv[4])
         x = np.fromfile(sys.argv[3], dtype="<f4").reshape(rows, -1)
         print(json.dumps(mlp_logits(meta, tensors, x).astype(float).tolist()))
+    elif cmd == "zeros":
+        meta, tensors = load(sys.argv[2])
+        print(json.dumps({k: [int((v == 0).sum()), int(v.size)] for k, v in tensors.items()}))
     elif cmd == "torch-eval":
         import torch
 

@@ -28,6 +28,10 @@ type LayerSummary struct {
 	OutputShape []int  `json:"output_shape"` // batch dimension first, as -1
 	Params      int    `json:"params"`
 	Trainable   int    `json:"trainable_params"`
+	// Sparsity is the fraction of zeros of the layer's pruned (masked)
+	// parameters; Pruned says whether it has any.
+	Sparsity float64 `json:"sparsity,omitempty"`
+	Pruned   bool    `json:"pruned,omitempty"`
 }
 
 // layered is a model made of a sequence of layers (every built-in kind
@@ -55,12 +59,24 @@ func Summarize(m Model) (*Summary, error) {
 	shapes := seq.LayerOutputShapes()
 	for i, l := range seq.Layers() {
 		ls := LayerSummary{Name: l.Name(), Type: nn.TypeOf(l), OutputShape: batchShape(shapes[i])}
+		masked, zeros := 0, 0
 		for _, p := range l.Params() {
 			n := len(p.Data())
 			ls.Params += n
 			if p.Trainable {
 				ls.Trainable += n
 			}
+			if p.Mask != nil {
+				masked += n
+				for _, keep := range p.Mask {
+					if !keep {
+						zeros++
+					}
+				}
+			}
+		}
+		if masked > 0 {
+			ls.Pruned, ls.Sparsity = true, float64(zeros)/float64(masked)
 		}
 		s.Layers = append(s.Layers, ls)
 		s.TotalParams += ls.Params
@@ -73,24 +89,49 @@ func Summarize(m Model) (*Summary, error) {
 // batchShape prefixes a per-sample shape with -1 for the batch.
 func batchShape(shape []int) []int { return append([]int{-1}, shape...) }
 
-// String is the Keras-style table: one row per layer, then the totals and,
-// for a built-in kind, its config (a sequential model's config is the
-// table itself).
+// String is the Keras-style table: one row per layer (with a Sparsity
+// column for a pruned model), then the totals and, for a built-in kind, its
+// config (a sequential model's config is the table itself).
 func (s *Summary) String() string {
 	header := []string{"Layer", "Type", "Output Shape", "Param #"}
+	pruned := false
+	for _, l := range s.Layers {
+		pruned = pruned || l.Pruned
+	}
+	if pruned {
+		header = append(header, "Sparsity")
+	}
 	rows := make([][]string, len(s.Layers))
-	widths := []int{len(header[0]), len(header[1]), len(header[2]), len(header[3])}
+	widths := make([]int, len(header))
+	for j, h := range header {
+		widths[j] = len(h)
+	}
 	for i, l := range s.Layers {
 		rows[i] = []string{l.Name, l.Type, shapeString(l.OutputShape), thousands(l.Params)}
+		if pruned {
+			cell := ""
+			if l.Pruned {
+				cell = fmt.Sprintf("%.1f%%", 100*l.Sparsity)
+			}
+			rows[i] = append(rows[i], cell)
+		}
 		for j, cell := range rows[i] {
 			widths[j] = max(widths[j], len(cell))
 		}
 	}
 	line := func(cells []string) string {
 		// Names and types left-aligned, numbers right-aligned.
-		return fmt.Sprintf("%-*s  %-*s  %-*s  %*s\n", widths[0], cells[0], widths[1], cells[1], widths[2], cells[2], widths[3], cells[3])
+		out := fmt.Sprintf("%-*s  %-*s  %-*s  %*s", widths[0], cells[0], widths[1], cells[1], widths[2], cells[2], widths[3], cells[3])
+		if pruned {
+			out += fmt.Sprintf("  %*s", widths[4], cells[4])
+		}
+		return strings.TrimRight(out, " ") + "\n"
 	}
-	rule := strings.Repeat("=", widths[0]+widths[1]+widths[2]+widths[3]+6) + "\n"
+	total := 0
+	for _, w := range widths {
+		total += w + 2
+	}
+	rule := strings.Repeat("=", total-2) + "\n"
 	var b strings.Builder
 	fmt.Fprintf(&b, "Model: %s\nInput shape: %s\n", s.Kind, shapeString(s.InputShape))
 	b.WriteString(rule)

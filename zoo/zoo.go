@@ -24,7 +24,86 @@ const (
 	KeyKind    = "kind"
 	KeyConfig  = "config"
 	KeyVersion = "gozoo_version"
+	// KeyMasked lists, as a JSON array, the parameters whose zeros are a
+	// pruning mask (nn.Param.Mask) that training must keep.
+	KeyMasked = "masked"
+	// KeyQuantization marks a file with int8 weights (package quantize):
+	// JSON {"scheme": ..., "weights": {param name: channel axis}}. Each such
+	// parameter is an I8 tensor, and its per-channel scales are the F32
+	// tensor ScalePrefix+name; the weights are q*scale, dequantized at load.
+	KeyQuantization = "quantization"
+	// ScalePrefix starts the names of quantization scale tensors.
+	ScalePrefix = "scale/"
+	// Int8Scheme is the quantization scheme files record.
+	Int8Scheme = "int8-symmetric-per-output-channel"
 )
+
+// Quantization is the JSON under KeyQuantization.
+type Quantization struct {
+	Scheme  string         `json:"scheme"`
+	Weights map[string]int `json:"weights"`
+}
+
+// dequantize replaces the file's I8 tensors by float32 ones, q times the
+// scale of each value's channel, so that a quantized file loads like any
+// other.
+func dequantize(f *modelfile.File) (*modelfile.File, error) {
+	raw, ok := f.Metadata[KeyQuantization]
+	if !ok {
+		for _, t := range f.Tensors {
+			if t.IsInt8() {
+				return nil, fmt.Errorf("zoo: tensor %q is int8 but the file has no %q metadata", t.Name, KeyQuantization)
+			}
+		}
+		return f, nil
+	}
+	var q Quantization
+	if err := decodeStrict([]byte(raw), &q); err != nil {
+		return nil, fmt.Errorf("zoo: %q metadata: %w", KeyQuantization, err)
+	}
+	if q.Scheme != Int8Scheme {
+		return nil, fmt.Errorf("zoo: unknown quantization scheme %q (want %s)", q.Scheme, Int8Scheme)
+	}
+	byName := make(map[string]*modelfile.Tensor, len(f.Tensors))
+	for i := range f.Tensors {
+		byName[f.Tensors[i].Name] = &f.Tensors[i]
+	}
+	out := &modelfile.File{Metadata: f.Metadata}
+	for _, t := range f.Tensors {
+		if strings.HasPrefix(t.Name, ScalePrefix) {
+			if _, ok := q.Weights[strings.TrimPrefix(t.Name, ScalePrefix)]; !ok {
+				return nil, fmt.Errorf("zoo: scale tensor %q belongs to no quantized weight", t.Name)
+			}
+			continue
+		}
+		axis, quantized := q.Weights[t.Name]
+		if quantized != t.IsInt8() {
+			return nil, fmt.Errorf("zoo: tensor %q: int8 %v, but the quantization metadata says %v", t.Name, t.IsInt8(), quantized)
+		}
+		if !quantized {
+			out.Tensors = append(out.Tensors, t)
+			continue
+		}
+		scale, ok := byName[ScalePrefix+t.Name]
+		if !ok || scale.IsInt8() {
+			return nil, fmt.Errorf("zoo: quantized tensor %q has no float32 scale tensor %q", t.Name, ScalePrefix+t.Name)
+		}
+		if axis < 0 || axis >= len(t.Shape) || len(scale.Shape) != 1 || scale.Shape[0] != t.Shape[axis] {
+			return nil, fmt.Errorf("zoo: quantized tensor %q of shape %v: channel axis %d with scales of shape %v", t.Name, t.Shape, axis, scale.Shape)
+		}
+		inner := 1 // values per step along the axis
+		for _, d := range t.Shape[axis+1:] {
+			inner *= d
+		}
+		channels := t.Shape[axis]
+		data := make([]float32, len(t.Int8))
+		for i, v := range t.Int8 {
+			data[i] = float32(v) * scale.Data[(i/inner)%channels]
+		}
+		out.Tensors = append(out.Tensors, modelfile.Tensor{Name: t.Name, Shape: t.Shape, Data: data})
+	}
+	return out, nil
+}
 
 // Model is an nn.Model that can describe itself: a built-in architecture
 // (mlp, lenet5, cifar-vgg) or any *nn.Sequential of gozoo's layers (kind
@@ -113,11 +192,47 @@ func File(m Model, card *modelcard.Card, extra map[string]string) (*modelfile.Fi
 		}
 		meta[k] = v
 	}
+	var masked []string
 	f := &modelfile.File{Metadata: meta}
 	for _, p := range m.Params() {
 		f.Tensors = append(f.Tensors, modelfile.Tensor{Name: p.Name, Shape: p.Shape(), Data: p.Data()})
+		if p.Mask != nil {
+			masked = append(masked, p.Name)
+		}
+	}
+	if masked != nil {
+		if _, taken := meta[KeyMasked]; taken {
+			return nil, fmt.Errorf("zoo: metadata key %q is reserved", KeyMasked)
+		}
+		data, _ := json.Marshal(masked) // strings: cannot fail
+		meta[KeyMasked] = string(data)
 	}
 	return f, nil
+}
+
+// restoreMasks masks the parameters a file lists under KeyMasked at their
+// zeros.
+func restoreMasks(m nn.Model, f *modelfile.File) error {
+	raw, ok := f.Metadata[KeyMasked]
+	if !ok {
+		return nil
+	}
+	var names []string
+	if err := json.Unmarshal([]byte(raw), &names); err != nil {
+		return fmt.Errorf("zoo: %q metadata: %v", KeyMasked, err)
+	}
+	byName := make(map[string]*nn.Param)
+	for _, p := range m.Params() {
+		byName[p.Name] = p
+	}
+	for _, name := range names {
+		p, ok := byName[name]
+		if !ok {
+			return fmt.Errorf("zoo: %q metadata names %q, which the model does not have", KeyMasked, name)
+		}
+		p.MaskFromZeros()
+	}
+	return nil
 }
 
 func checkCard(m nn.Model, card *modelcard.Card) error {
@@ -169,12 +284,18 @@ func FromFile(f *modelfile.File) (Model, *modelcard.Card, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if f, err = dequantize(f); err != nil {
+		return nil, nil, err
+	}
 	// The weights are overwritten below; the seed only fills them meanwhile.
 	m, err := New(kind, []byte(f.Metadata[KeyConfig]), rand.New(rand.NewPCG(0, 0)))
 	if err != nil {
 		return nil, nil, err
 	}
 	if err := SetWeights(m, f); err != nil {
+		return nil, nil, err
+	}
+	if err := restoreMasks(m, f); err != nil {
 		return nil, nil, err
 	}
 	if card != nil {
@@ -192,7 +313,13 @@ func LoadWeights(path string, m nn.Model) error {
 	if err != nil {
 		return err
 	}
+	if f, err = dequantize(f); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
 	if err := SetWeights(m, f); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := restoreMasks(m, f); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
@@ -243,6 +370,10 @@ func SetWeights(m nn.Model, f *modelfile.File) error {
 			continue
 		}
 		used[p.Name] = true
+		if t.IsInt8() {
+			mm.Shapes = append(mm.Shapes, fmt.Sprintf("%s: int8 in the file (a quantized file loads through Load or LoadWeights)", p.Name))
+			continue
+		}
 		if fmt.Sprint(t.Shape) != fmt.Sprint(p.Shape()) {
 			mm.Shapes = append(mm.Shapes, fmt.Sprintf("%s: model %v, file %v", p.Name, p.Shape(), t.Shape))
 		}

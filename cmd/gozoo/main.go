@@ -31,6 +31,9 @@ func commands() []command {
 		{"eval", "evaluate a saved model on its test data", runEval},
 		{"predict", "classify PNG or JPEG images with a saved image model", runPredict},
 		{"summary", "print a model's layers, output shapes and parameter counts", runSummary},
+		{"prune", "prune a model's smallest weights to a sparsity, fine-tuning the rest", runPrune},
+		{"distill", "train a small student model from a teacher's softened outputs", runDistill},
+		{"quantize", "write a model with int8 weights (per-channel, symmetric) at a quarter of the size", runQuantize},
 		{"plot", "draw a training history (history.json) as a PNG or SVG figure", runPlot},
 		{"download", "fetch CIFAR-10 or Fashion-MNIST into a cache folder, checking SHA-256", runDownload},
 	}

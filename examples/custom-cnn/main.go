@@ -70,12 +70,8 @@ func train(ctx context.Context, epochs, limit int, out string) (*nn.Sequential, 
 		return nil, err
 	}
 	trainSet := data.Train
-	if limit > 0 {
-		first := make([]int, min(limit, trainSet.Len()))
-		for i := range first {
-			first[i] = i
-		}
-		if trainSet, err = loader.Subset(trainSet, first); err != nil {
+	if limit > 0 { // a quick run on the first images
+		if trainSet, _, err = loader.Split(trainSet, min(limit, trainSet.Len()), nil); err != nil {
 			return nil, err
 		}
 	}

@@ -44,6 +44,6 @@ func ExampleRead_errors() {
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, modelfile.ErrUnsupported), errors.Is(err, modelfile.ErrCorrupt))
 	// Output:
-	// modelfile: tensor "x": unsupported dtype "F16" (gozoo stores F32 only)
+	// modelfile: tensor "x": unsupported dtype "F16" (gozoo stores F32 and I8 only)
 	// true false
 }

@@ -18,15 +18,21 @@ const (
 const (
 	// FormatName is the value of the "format" key in files gozoo writes.
 	FormatName = "gozoo"
-	// FormatVersion is the layout version Write produces and the newest Read accepts.
-	FormatVersion = 1
+	// FormatVersion is the newest layout version Read accepts. Write
+	// writes version 1 for files of F32 tensors only (every reader since
+	// the first takes them) and 2 for files with I8 tensors.
+	FormatVersion = 2
 	// MaxHeaderLen is the largest JSON header Read accepts, in bytes (the
 	// reference safetensors implementation uses the same cap).
 	MaxHeaderLen = 100_000_000
 )
 
-// dtypeF32 is the only dtype gozoo stores.
-const dtypeF32 = "F32"
+// The dtypes gozoo stores: float32 values, and int8 ones (quantized
+// weights, format version 2).
+const (
+	dtypeF32 = "F32"
+	dtypeI8  = "I8"
+)
 
 // metadataKey is the reserved header key that holds the string-to-string map.
 const metadataKey = "__metadata__"
@@ -40,11 +46,12 @@ var (
 	// not match its data.
 	ErrChecksum = errors.New("modelfile: checksum mismatch")
 	// ErrUnsupported marks a well-formed file this version cannot load: a dtype
-	// other than F32, or a format_version newer than FormatVersion.
+	// other than F32 and I8, or a format_version newer than FormatVersion.
 	ErrUnsupported = errors.New("modelfile: unsupported content")
 )
 
-// Tensor is one named float32 tensor, stored row-major.
+// Tensor is one named tensor, stored row-major: float32 (Data) or, for a
+// quantized weight, int8 (Int8, with Data nil).
 type Tensor struct {
 	// Name is the tensor's key in the header, e.g. "dense1/weight".
 	Name string
@@ -52,6 +59,32 @@ type Tensor struct {
 	Shape []int
 	// Data holds the product of Shape values, row-major.
 	Data []float32
+	// Int8 holds the values of an I8 tensor instead of Data.
+	Int8 []int8
+}
+
+// IsInt8 reports whether the tensor is stored as I8.
+func (t *Tensor) IsInt8() bool { return t.Int8 != nil }
+
+func (t *Tensor) dtype() string {
+	if t.IsInt8() {
+		return dtypeI8
+	}
+	return dtypeF32
+}
+
+func (t *Tensor) len() int {
+	if t.IsInt8() {
+		return len(t.Int8)
+	}
+	return len(t.Data)
+}
+
+func (t *Tensor) bytes() int {
+	if t.IsInt8() {
+		return len(t.Int8)
+	}
+	return 4 * len(t.Data)
 }
 
 // File is the content of a model file.

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -178,5 +179,49 @@ func TestNaNSurvives(t *testing.T) {
 	}
 	if bitsGot := math.Float32bits(got.Tensors[0].Data[0]); bitsGot != 0x7fc00123 {
 		t.Errorf("NaN payload %#x, want 0x7fc00123", bitsGot)
+	}
+}
+
+// I8 tensors (quantized weights) round-trip, make the file format version
+// 2, and keep their bytes under the checksum.
+func TestInt8Tensors(t *testing.T) {
+	f := &modelfile.File{Metadata: map[string]string{"k": "v"}, Tensors: []modelfile.Tensor{
+		{Name: "w", Shape: []int{2, 3}, Int8: []int8{-127, -1, 0, 1, 64, 127}},
+		{Name: "w.scale", Shape: []int{3}, Data: []float32{0.5, 1, 2}},
+		{Name: "odd", Shape: []int{3}, Int8: []int8{5, 6, 7}}, // an odd byte count before nothing
+	}}
+	var buf bytes.Buffer
+	if err := modelfile.Write(&buf, f); err != nil {
+		t.Fatal(err)
+	}
+	got, err := modelfile.Read(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Metadata[modelfile.KeyFormatVersion] != "2" {
+		t.Errorf("format_version %q, want 2 for a file with I8 tensors", got.Metadata[modelfile.KeyFormatVersion])
+	}
+	if !reflect.DeepEqual(got.Tensors, f.Tensors) {
+		t.Errorf("tensors %+v, want %+v", got.Tensors, f.Tensors)
+	}
+	if !strings.Contains(buf.String(), `"w":{"dtype":"I8","shape":[2,3],"data_offsets":[0,6]}`) {
+		t.Errorf("header: %s", buf.String()[:200])
+	}
+	// A flipped int8 byte fails the checksum.
+	data := buf.Bytes()
+	data[len(data)-1] ^= 1
+	if _, err := modelfile.Read(bytes.NewReader(data), int64(len(data))); !errors.Is(err, modelfile.ErrChecksum) {
+		t.Errorf("flipped byte: %v", err)
+	}
+	if err := modelfile.Write(&buf, &modelfile.File{Tensors: []modelfile.Tensor{{Name: "x", Shape: []int{2}, Int8: []int8{1}}}}); err == nil {
+		t.Error("short int8 data: no error")
+	}
+	// A float32-only file stays version 1, readable by the first readers.
+	buf.Reset()
+	if err := modelfile.Write(&buf, &modelfile.File{Tensors: []modelfile.Tensor{{Name: "x", Shape: []int{1}, Data: []float32{1}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"format_version":"1"`) {
+		t.Error("an F32 file is not format_version 1")
 	}
 }

@@ -32,6 +32,7 @@ func knownDtype(dtype string) bool {
 // span is one tensor's header entry after validation.
 type span struct {
 	name       string
+	int8       bool // dtype I8 rather than F32
 	shape      []int
 	begin, end uint64 // relative to the data buffer
 	index      int    // position in header order
@@ -98,8 +99,16 @@ func Read(r io.ReaderAt, size int64) (*File, error) {
 		sum = sha256.New()
 	}
 	f := &File{Metadata: meta, Tensors: make([]Tensor, len(spans))}
-	scratch := make([]byte, 4*min(uint64(chunkValues), bufLen/4))
+	scratch := make([]byte, 4*max(1, min(uint64(chunkValues), bufLen/4)))
 	for _, s := range spans { // offset order, so hashing sees the buffer in order
+		if s.int8 {
+			data, err := readInt8(r, int64(8+n), s, sum)
+			if err != nil {
+				return nil, err
+			}
+			f.Tensors[s.index] = Tensor{Name: s.name, Shape: s.shape, Int8: data}
+			continue
+		}
 		data, err := readTensor(r, int64(8+n), s, scratch, sum)
 		if err != nil {
 			return nil, err
@@ -145,6 +154,23 @@ func readTensor(r io.ReaderAt, base int64, s span, scratch []byte, sum hash.Hash
 			data[done+i] = math.Float32frombits(binary.LittleEndian.Uint32(part[4*i:]))
 		}
 		done += len(part) / 4
+	}
+	return data, nil
+}
+
+// readInt8 reads an I8 tensor's bytes, feeding them to sum when it is not
+// nil.
+func readInt8(r io.ReaderAt, base int64, s span, sum hash.Hash) ([]int8, error) {
+	raw := make([]byte, s.end-s.begin) // bounded by the checked file size
+	if err := readAt(r, raw, base+int64(s.begin)); err != nil {
+		return nil, err
+	}
+	if sum != nil {
+		sum.Write(raw)
+	}
+	data := make([]int8, len(raw))
+	for i, b := range raw {
+		data[i] = int8(b)
 	}
 	return data, nil
 }
@@ -306,11 +332,16 @@ func parseTensor(dec *json.Decoder, name string, bufLen uint64) (span, error) {
 			return s, newError(ErrCorrupt, "tensor %q: missing field %q", name, field)
 		}
 	}
-	if dtype != dtypeF32 {
+	if dtype != dtypeF32 && dtype != dtypeI8 {
 		if knownDtype(dtype) {
-			return s, newError(ErrUnsupported, "tensor %q: unsupported dtype %q (gozoo stores %s only)", name, dtype, dtypeF32)
+			return s, newError(ErrUnsupported, "tensor %q: unsupported dtype %q (gozoo stores %s and %s only)", name, dtype, dtypeF32, dtypeI8)
 		}
 		return s, newError(ErrUnsupported, "tensor %q: unknown dtype %q", name, dtype)
+	}
+	s.int8 = dtype == dtypeI8
+	size := uint64(4)
+	if s.int8 {
+		size = 1
 	}
 	if len(offsets) != 2 {
 		return s, newError(ErrCorrupt, "tensor %q: data_offsets has %d values, want 2", name, len(offsets))
@@ -334,8 +365,8 @@ func parseTensor(dec *json.Decoder, name string, bufLen uint64) (span, error) {
 		count = lo
 		s.shape[i] = int(d)
 	}
-	if 4*count != s.end-s.begin {
-		return s, newError(ErrCorrupt, "tensor %q: shape %v needs %d bytes, data_offsets [%d, %d] span %d", name, dims, 4*count, s.begin, s.end, s.end-s.begin)
+	if size*count != s.end-s.begin {
+		return s, newError(ErrCorrupt, "tensor %q: shape %v needs %d bytes, data_offsets [%d, %d] span %d", name, dims, size*count, s.begin, s.end, s.end-s.begin)
 	}
 	return s, nil
 }

@@ -80,7 +80,7 @@ func invalidFiles(tb testing.TB) []invalidCase {
 		{"huge shape, tiny file", raw(`{`+entry("a", `[268435456]`, `[0,1073741824]`)+`}`, four), modelfile.ErrCorrupt, "out of range"},
 		{"unsupported dtype", raw(`{"x":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}`, four), modelfile.ErrUnsupported, `modelfile: tensor "x": unsupported dtype "F16"`},
 		{"unknown dtype", raw(`{"x":{"dtype":"Q7","shape":[1],"data_offsets":[0,4]}}`, four), modelfile.ErrUnsupported, `modelfile: tensor "x": unknown dtype "Q7"`},
-		{"newer format version", raw(`{"__metadata__":{"format":"gozoo","format_version":"2"}}`, nil), modelfile.ErrUnsupported, "format_version 2 is newer than this reader's 1"},
+		{"newer format version", raw(`{"__metadata__":{"format":"gozoo","format_version":"3"}}`, nil), modelfile.ErrUnsupported, "format_version 3 is newer than this reader's 2"},
 		{"format version not a number", raw(`{"__metadata__":{"format":"gozoo","format_version":"one"}}`, nil), modelfile.ErrCorrupt, `format_version "one"`},
 		{"gozoo format without version", raw(`{"__metadata__":{"format":"gozoo"}}`, nil), modelfile.ErrCorrupt, "without format_version"},
 		{"checksum mismatch", flipped, modelfile.ErrChecksum, "data hashes to sha256:"},

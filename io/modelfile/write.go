@@ -22,7 +22,7 @@ import (
 // chunkValues is how many float32 values Write and Read convert per chunk.
 const chunkValues = 16 << 10
 
-// Write encodes f to w as a safetensors file: F32, little-endian, row-major,
+// Write encodes f to w as a safetensors file: F32 (or I8), little-endian, row-major,
 // tensors in the order given with ascending offsets, and the header padded
 // with spaces so the data starts at a multiple of 8 bytes. It sets the
 // metadata keys KeyFormat, KeyFormatVersion and KeyChecksum; f is not changed.
@@ -47,7 +47,12 @@ func Write(w io.Writer, f *File) error {
 		meta[k] = v
 	}
 	meta[KeyFormat] = FormatName
-	meta[KeyFormatVersion] = strconv.Itoa(FormatVersion)
+	meta[KeyFormatVersion] = "1"
+	for i := range f.Tensors {
+		if f.Tensors[i].IsInt8() {
+			meta[KeyFormatVersion] = "2"
+		}
+	}
 	meta[KeyChecksum] = "sha256:" + hex.EncodeToString(hash.Sum(nil))
 	header, err := encodeHeader(meta, f.Tensors)
 	if err != nil {
@@ -85,8 +90,11 @@ func checkTensors(tensors []Tensor) error {
 			}
 			n = lo
 		}
-		if n != uint64(len(t.Data)) {
-			return fmt.Errorf("modelfile: tensor %q: shape %v holds %d values, data has %d", t.Name, t.Shape, n, len(t.Data))
+		if t.Int8 != nil && t.Data != nil {
+			return fmt.Errorf("modelfile: tensor %q has both float32 and int8 data", t.Name)
+		}
+		if n != uint64(t.len()) {
+			return fmt.Errorf("modelfile: tensor %q: shape %v holds %d values, data has %d", t.Name, t.Shape, n, t.len())
 		}
 	}
 	return nil
@@ -120,14 +128,14 @@ func encodeHeader(meta map[string]string, tensors []Tensor) ([]byte, error) {
 	for _, t := range tensors {
 		b.WriteByte(',')
 		writeJSONString(&b, t.Name)
-		b.WriteString(`:{"dtype":"` + dtypeF32 + `","shape":[`)
+		b.WriteString(`:{"dtype":"` + t.dtype() + `","shape":[`)
 		for i, d := range t.Shape {
 			if i > 0 {
 				b.WriteByte(',')
 			}
 			b.WriteString(strconv.Itoa(d))
 		}
-		end := offset + 4*len(t.Data)
+		end := offset + t.bytes()
 		fmt.Fprintf(&b, `],"data_offsets":[%d,%d]}`, offset, end)
 		offset = end
 	}
@@ -147,10 +155,19 @@ func writeJSONString(b *bytes.Buffer, s string) {
 	b.Write(enc)
 }
 
-// writeData writes every tensor's values as little-endian float32 bytes,
-// converting through scratch (a multiple of 4 bytes long).
+// writeData writes every tensor's values as little-endian float32 bytes (or
+// int8 bytes), converting through scratch (a multiple of 4 bytes long).
 func writeData(w io.Writer, tensors []Tensor, scratch []byte) error {
 	for _, t := range tensors {
+		for start := 0; start < len(t.Int8); start += len(scratch) {
+			part := t.Int8[start:min(start+len(scratch), len(t.Int8))]
+			for i, v := range part {
+				scratch[i] = byte(v)
+			}
+			if _, err := w.Write(scratch[:len(part)]); err != nil {
+				return fmt.Errorf("modelfile: write tensor %q: %w", t.Name, err)
+			}
+		}
 		for start := 0; start < len(t.Data); start += len(scratch) / 4 {
 			part := t.Data[start:min(start+len(scratch)/4, len(t.Data))]
 			for i, v := range part {
