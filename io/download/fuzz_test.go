@@ -15,7 +15,7 @@ import (
 // fuzzLimits are ExtractTarGz's limits scaled down, so that a fuzzed
 // header cannot make a run write gigabytes (a PAX sparse entry of a few
 // bytes may expand to its full declared size, as a gzip bomb may).
-var fuzzLimits = extractLimits{fileBytes: 1 << 20, totalBytes: 4 << 20, entries: 100}
+var fuzzLimits = extractLimits{fileBytes: 64 << 10, totalBytes: 256 << 10, entries: 100}
 
 // FuzzExtractTarGz extracts arbitrary archives (the fuzz input is the tar
 // stream, gzipped before extraction unless raw is set, in which case it is
