@@ -16,10 +16,18 @@ type Confusion struct {
 	total   int
 }
 
-// NewConfusion returns an empty confusion matrix for labels in [0, classes).
+// MaxConfusionClasses is the largest number of classes a confusion matrix
+// takes: its classes² counts then fill 2 GiB.
+const MaxConfusionClasses = 1 << 14
+
+// NewConfusion returns an empty confusion matrix for labels in [0, classes),
+// at most MaxConfusionClasses of them.
 func NewConfusion(classes int) (*Confusion, error) {
 	if err := checkClasses("confusion matrix", classes, 1); err != nil {
 		return nil, err
+	}
+	if classes > MaxConfusionClasses {
+		return nil, fmt.Errorf("%w: confusion matrix of %d classes: at most %d", ErrLabel, classes, MaxConfusionClasses)
 	}
 	return &Confusion{classes: classes, counts: make([]int, classes*classes)}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 )
 
 // Sentinel errors that callers may branch on with errors.Is.
@@ -58,9 +59,14 @@ func checkScores[F Float](what string, scores []F, classes int, truth []int) err
 	if len(truth) == 0 {
 		return fmt.Errorf("%w: %s of no samples", ErrEmpty, what)
 	}
-	if len(scores) != len(truth)*classes {
-		return fmt.Errorf("%w: %s has %d scores, want %d samples x %d classes = %d",
-			ErrLength, what, len(scores), len(truth), classes, len(truth)*classes)
+	// Division, not len(truth)*classes, which can wrap around to len(scores).
+	if len(scores)%classes != 0 || len(scores)/classes != len(truth) {
+		want := "more than an int holds"
+		if classes <= math.MaxInt/len(truth) {
+			want = strconv.Itoa(len(truth) * classes)
+		}
+		return fmt.Errorf("%w: %s has %d scores, want %d samples x %d classes = %s",
+			ErrLength, what, len(scores), len(truth), classes, want)
 	}
 	for i, s := range scores {
 		if math.IsNaN(float64(s)) {

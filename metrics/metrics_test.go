@@ -117,6 +117,13 @@ func TestErrors(t *testing.T) {
 		{"log loss truth", func() error { _, err := LogLoss([]float64{0.5, 0.5}, 2, []int{2}); return err }, ErrLabel},
 		{"log loss NaN", func() error { _, err := LogLoss([]float64{nan, 0.5}, 2, []int{0}); return err }, ErrUndefined},
 		{"log loss empty", func() error { _, err := LogLoss([]float64{}, 2, nil); return err }, ErrEmpty},
+		// 4 samples x 2^62 classes wraps to 0 scores; it used to pass the
+		// length check and panic (found by FuzzMetrics).
+		{"log loss wrapping size", func() error { _, err := LogLoss([]float64{}, 1<<62, []int{0, 1, 2, 3}); return err }, ErrLength},
+		{"OvR wrapping size", func() error { _, err := ROCAUCOneVsRest([]float64{}, 1<<62, []int{0, 1, 2, 3}); return err }, ErrLength},
+		{"top-k wrapping size", func() error { _, err := TopKAccuracy([]float64{}, 1<<62, []int{0, 1, 2, 3}, 1); return err }, ErrLength},
+		{"confusion too many classes", func() error { _, err := NewConfusion(MaxConfusionClasses + 1); return err }, ErrLabel},
+		{"confusion matrix squared overflow", func() error { _, err := ConfusionMatrix([]int{0}, []int{0}, 1<<32); return err }, ErrLabel},
 		{"ROC one class", func() error { _, err := ROCAUC([]float64{0.1, 0.2}, []int{1, 1}); return err }, ErrUndefined},
 		{"ROC label", func() error { _, err := ROCAUC([]float64{0.1, 0.2}, []int{0, 2}); return err }, ErrLabel},
 		{"ROC NaN", func() error { _, err := ROCAUC([]float64{nan, 0.2}, []int{0, 1}); return err }, ErrUndefined},

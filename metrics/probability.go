@@ -11,7 +11,11 @@ import (
 // Like scikit-learn's log_loss (eps="auto", 1.2 and later), each probability
 // is first clipped to [eps, 1-eps] with eps the machine epsilon of the element
 // type (2^-23 for float32, 2^-52 for float64) and each row is then divided by
-// its sum. The arithmetic is float64 either way.
+// its sum, so a row of values in (0, 1) that sums to 0.5 or 2 counts as the
+// row divided by its sum.
+// Because the clipping comes first, scores above 1 all count as 1-eps: pass
+// probabilities (Softmax turns logits into them), not raw scores. The
+// arithmetic is float64 either way.
 func LogLoss[F Float](probs []F, classes int, truth []int) (float64, error) {
 	if err := checkScores("log loss", probs, classes, truth); err != nil {
 		return 0, err

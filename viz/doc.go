@@ -16,6 +16,8 @@
 //	if err := viz.HistoryFile(epochs, "curves.png"); err != nil { ... }
 //	if err := viz.ConfusionFile([][]int{{9, 1}, {2, 8}}, nil, "cm.svg"); err != nil { ... }
 //
-// Non-finite values in a history (NaN, ±Inf) are left out of the curves.
+// Non-finite values in a history (NaN, ±Inf) are left out of the curves;
+// finite values too far apart for one axis (a span beyond float64, such as
+// -1e308 and 1e308) are an error, ErrRange.
 // Drawing never panics: a failure inside gonum/plot comes back as an error.
 package viz

@@ -11,4 +11,7 @@ var (
 	ErrShape = errors.New("viz: bad shape")
 	// ErrFormat reports an image format other than png or svg.
 	ErrFormat = errors.New("viz: unsupported image format")
+	// ErrRange reports values too far apart to plot on one axis: their
+	// span overflows float64.
+	ErrRange = errors.New("viz: range too wide to plot")
 )

@@ -116,7 +116,8 @@ func (d *Dataset) Image(i int) []uint8 {
 // WithNormalization returns a view of the dataset, sharing its data, whose
 // Input yields (pixel/255 - mean[c]) / std[c] for channel c. Mean and std
 // are on the [0, 1] scale (ChannelStats computes them); each std must be
-// positive and every value finite.
+// positive and every value finite, and so must the inputs they give (a std
+// of 1e-45 would turn every pixel into ±Inf or NaN).
 func (d *Dataset) WithNormalization(mean, std [Channels]float32) (*Dataset, error) {
 	for c := range Channels {
 		m, s := float64(mean[c]), float64(std[c])
@@ -130,8 +131,16 @@ func (d *Dataset) WithNormalization(mean, std [Channels]float32) (*Dataset, erro
 	for c := range Channels {
 		view.scale[c] = 1 / (255 * std[c])
 		view.shift[c] = -mean[c] / std[c]
+		// Input is linear in the pixel: finite at 0 and 255, finite for all.
+		if !finite32(view.shift[c]) || !finite32(255*view.scale[c]+view.shift[c]) {
+			return nil, fmt.Errorf("cifar10: normalisation mean %v std %v: channel %d maps pixels beyond float32", mean[c], std[c], c)
+		}
 	}
 	return &view, nil
+}
+
+func finite32(v float32) bool {
+	return !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0)
 }
 
 // Normalization reports the mean and std set by WithNormalization, and

@@ -256,6 +256,8 @@ func TestNormalization(t *testing.T) {
 		{{0, 0, 0}, {1, 1, -1}},
 		{{nan, 0, 0}, {1, 1, 1}},
 		{{0, 0, 0}, {1, float32(math.Inf(1)), 1}},
+		{{0, 0, 0}, {1, 1e-45, 1}},  // a FuzzRead seed: 1/std overflows
+		{{3e38, 0, 0}, {0.1, 1, 1}}, // a FuzzRead seed: mean/std overflows
 	} {
 		if _, err := ds.WithNormalization(bad[0], bad[1]); err == nil {
 			t.Errorf("WithNormalization(%v, %v) accepted", bad[0], bad[1])

@@ -17,5 +17,11 @@
 // breast-cancer, diabetes); see Builtin and LoadBuiltin, and data/LICENSE-sklearn.txt
 // for their origins and licence.
 //
+// Load bounds what a file can cost: a row of at most MaxRowBytes (1 MiB), at
+// most MaxFields (10,000) fields and cells of at most MaxCellBytes (64 KiB),
+// checked as the bytes arrive (ErrTooLarge); errors quote at most 40 bytes
+// of a bad value. A classification target needs two classes (ErrOneClass)
+// and a split leaves at least MinPartRows rows in each part.
+//
 // The package does not import Gorgonia.
 package csvdata

@@ -20,12 +20,18 @@ var (
 	ErrRaggedRow       = errors.New("csvdata: ragged row")
 	ErrMissingValue    = errors.New("csvdata: missing value")
 	ErrNotNumeric      = errors.New("csvdata: not a number")
+	// ErrTooLarge reports a row, cell or field count above MaxRowBytes,
+	// MaxCellBytes or MaxFields.
+	ErrTooLarge = errors.New("csvdata: input above a size limit")
+	// ErrOneClass reports a classification target that holds a single
+	// class: nothing to tell apart.
+	ErrOneClass = errors.New("csvdata: single-class target")
 )
 
 // ParseError reports a problem at a line and column of a CSV file.
 type ParseError struct {
 	Source string // the name given to Load, may be empty
-	Line   int    // 1-based line number; line 1 is the header
+	Line   int    // 1-based line number; line 1 is the header; 0 when no line is at fault
 	Column int    // 1-based column number, 0 when no single column is at fault
 	Name   string // the column's header name, when Column > 0 and it has one
 	Err    error  // one of the sentinel errors, or an encoding/csv error
@@ -33,20 +39,22 @@ type ParseError struct {
 }
 
 func (e *ParseError) Error() string {
-	var b strings.Builder
-	b.WriteString("csvdata: ")
+	var at []string
 	if e.Source != "" {
-		b.WriteString(e.Source + " ")
+		at = append(at, e.Source+" ")
 	}
-	fmt.Fprintf(&b, "line %d", e.Line)
+	if e.Line > 0 {
+		at = append(at, fmt.Sprintf("line %d, ", e.Line))
+	}
 	if e.Column > 0 {
-		fmt.Fprintf(&b, ", column %d", e.Column)
+		col := fmt.Sprintf("column %d", e.Column)
 		if e.Name != "" {
-			fmt.Fprintf(&b, " %q", e.Name)
+			col += " " + quote(e.Name)
 		}
+		at = append(at, col)
 	}
-	b.WriteString(": " + e.Detail)
-	return b.String()
+	where := strings.TrimSuffix(strings.TrimSuffix(strings.Join(at, ""), " "), ",")
+	return "csvdata: " + where + ": " + e.Detail
 }
 
 func (e *ParseError) Unwrap() error { return e.Err }
@@ -89,7 +97,7 @@ func ParseTask(s string) (Task, error) {
 			return t, nil
 		}
 	}
-	return Auto, fmt.Errorf("csvdata: unknown task %q, want auto, classify or regress", s)
+	return Auto, fmt.Errorf("csvdata: unknown task %s, want auto, classify or regress", quote(s))
 }
 
 // Options control Load. The zero value takes the last column as an automatic
@@ -158,12 +166,17 @@ func (t *Table) validate() error {
 // Load reads a CSV file with a header row. name labels error messages (a file
 // name, say) and may be empty. Every column other than the target must hold
 // finite numbers; empty cells and NA, N/A, NaN or null (any case) are missing
-// values, and an error names the line and column of the first one.
+// values, and an error names the line and column of the first one. A
+// classification target must hold at least two classes (ErrOneClass). Rows,
+// cells and field counts above MaxRowBytes, MaxCellBytes and MaxFields are
+// refused as they are read (ErrTooLarge), and an error quotes at most the
+// first 40 bytes of a bad value.
 func Load(r io.Reader, name string, opts Options) (*Table, error) {
 	if opts.Task < Auto || opts.Task > Regress {
 		return nil, fmt.Errorf("csvdata: unknown task %v", opts.Task)
 	}
-	cr := csv.NewReader(r)
+	g := newGuard(r)
+	cr := csv.NewReader(g)
 	cr.FieldsPerRecord = -1 // ragged rows get our own error, naming the column
 	fail := func(line, col int, header []string, err error, format string, args ...any) error {
 		e := &ParseError{Source: name, Line: line, Column: col, Err: err, Detail: fmt.Sprintf(format, args...)}
@@ -173,12 +186,25 @@ func Load(r io.Reader, name string, opts Options) (*Table, error) {
 		return e
 	}
 
+	// A limit error wins over what csv made of the truncated row it saw.
+	readFailure := func(header []string, err error) error {
+		if g.err != nil {
+			e := *g.err
+			e.Source = name
+			if e.Column <= len(header) {
+				e.Name = header[e.Column-1]
+			}
+			return &e
+		}
+		return readError(name, err)
+	}
+
 	header, err := cr.Read()
 	if err == io.EOF {
 		return nil, fail(1, 0, nil, ErrEmpty, "empty file, want a header row")
 	}
 	if err != nil {
-		return nil, readError(name, err)
+		return nil, readFailure(nil, err)
 	}
 	header = slices.Clone(header)
 	header[0] = strings.TrimPrefix(header[0], "\ufeff") // a UTF-8 byte order mark
@@ -197,7 +223,7 @@ func Load(r io.Reader, name string, opts Options) (*Table, error) {
 	if opts.Target != "" {
 		var ok bool
 		if target, ok = seen[opts.Target]; !ok {
-			return nil, fail(1, 0, header, ErrUnknownTarget, "no target column %q among %q", opts.Target, header)
+			return nil, fail(1, 0, header, ErrUnknownTarget, "no target column %s among %s", quote(opts.Target), quoteList(header))
 		}
 	}
 	if len(header) < 2 {
@@ -219,7 +245,7 @@ func Load(r io.Reader, name string, opts Options) (*Table, error) {
 			break
 		}
 		if err != nil {
-			return nil, readError(name, err)
+			return nil, readFailure(header, err)
 		}
 		line, _ = cr.FieldPos(0)
 		if len(rec) != len(header) {
@@ -229,16 +255,17 @@ func Load(r io.Reader, name string, opts Options) (*Table, error) {
 		for i, cell := range rec {
 			cell = strings.TrimSpace(cell)
 			if isMissing(cell) {
-				return nil, fail(line, i+1, header, ErrMissingValue, "missing value %q", cell)
+				return nil, fail(line, i+1, header, ErrMissingValue, "missing value %s", quote(cell))
 			}
 			if i == target {
-				targets = append(targets, cell)
+				// A clone: the cell shares the whole row's memory.
+				targets = append(targets, strings.Clone(cell))
 				targetLines = append(targetLines, line)
 				continue
 			}
 			v, err := parseFinite(cell)
 			if err != nil {
-				return nil, fail(line, i+1, header, ErrNotNumeric, "%q is not a finite number", cell)
+				return nil, fail(line, i+1, header, ErrNotNumeric, "%s is not a finite number", quote(cell))
 			}
 			t.X = append(t.X, v)
 		}
@@ -253,12 +280,16 @@ func Load(r io.Reader, name string, opts Options) (*Table, error) {
 	}
 	if t.Task == Classify {
 		t.Labels, t.ClassNames = encodeClasses(targets)
+		if len(t.ClassNames) < 2 {
+			return nil, fail(0, target+1, header, ErrOneClass,
+				"every row has the target %s: classification needs at least 2 classes", quote(t.ClassNames[0]))
+		}
 		return t, nil
 	}
 	t.Y = make([]float64, len(targets))
 	for i, s := range targets {
 		if t.Y[i], err = parseFinite(s); err != nil {
-			return nil, fail(targetLines[i], target+1, header, ErrNotNumeric, "regression target %q is not a finite number", s)
+			return nil, fail(targetLines[i], target+1, header, ErrNotNumeric, "regression target %s is not a finite number", quote(s))
 		}
 	}
 	return t, nil

@@ -8,12 +8,17 @@ import (
 	"slices"
 )
 
+// MinPartRows is the fewest rows a split leaves in either part: one row
+// cannot estimate a loss, a standardizer or a spread.
+const MinPartRows = 2
+
 // pcgStream is the second PCG seed word; the caller's seed is the first.
 const pcgStream = 0x9e3779b97f4a7c15
 
 // RandomSplit returns a random testFraction of the rows (rounded to the
 // nearest row) as test and the rest as train, both in file order. The choice
-// is a function of seed alone (math/rand/v2 PCG). Both parts must be non-empty.
+// is a function of seed alone (math/rand/v2 PCG). Each part must get at
+// least MinPartRows rows.
 func (t *Table) RandomSplit(testFraction float64, seed uint64) (train, test *Table, err error) {
 	n, nTest, err := t.testSize(testFraction)
 	if err != nil {
@@ -27,7 +32,9 @@ func (t *Table) RandomSplit(testFraction float64, seed uint64) (train, test *Tab
 // StratifiedSplit is RandomSplit keeping the class proportions of a
 // classification table: the test part takes from each class its share of the
 // test size, rounded by the largest-remainder method, so every class's test
-// count is within one row of its exact proportion.
+// count is within one row of its exact proportion. Besides RandomSplit's
+// MinPartRows, every class of the table must keep at least one training row
+// (a rare class may be missing from the test part).
 func (t *Table) StratifiedSplit(testFraction float64, seed uint64) (train, test *Table, err error) {
 	if t.Task != Classify {
 		return nil, nil, fmt.Errorf("csvdata: stratified split needs a classification table, this one is %v", t.Task)
@@ -55,6 +62,12 @@ func (t *Table) StratifiedSplit(testFraction float64, seed uint64) (train, test 
 	for _, c := range order[:left] {
 		counts[c]++
 	}
+	for c, rows := range byClass {
+		if len(rows) > 0 && counts[c] == len(rows) {
+			return nil, nil, fmt.Errorf("csvdata: stratified split of test fraction %v puts all %d rows of class %s in the test part; each class needs a training row",
+				testFraction, len(rows), quote(t.ClassNames[c]))
+		}
+	}
 	rng := rand.New(rand.NewPCG(seed, pcgStream))
 	var testRows []int
 	for c, rows := range byClass {
@@ -74,8 +87,9 @@ func (t *Table) testSize(testFraction float64) (n, nTest int, err error) {
 	}
 	n = t.Len()
 	nTest = int(math.Round(testFraction * float64(n)))
-	if nTest == 0 || nTest == n {
-		return 0, 0, fmt.Errorf("csvdata: test fraction %v of %d rows leaves an empty part", testFraction, n)
+	if nTest < MinPartRows || n-nTest < MinPartRows {
+		return 0, 0, fmt.Errorf("csvdata: test fraction %v of %d rows leaves %d training and %d test rows; each part needs at least %d",
+			testFraction, n, n-nTest, nTest, MinPartRows)
 	}
 	return n, nTest, nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gozoo/gozoo/io/loader"
@@ -135,24 +136,38 @@ func TestSplitErrors(t *testing.T) {
 		table    *Table
 		fraction float64
 		split    func(*Table, float64, uint64) (*Table, *Table, error)
+		want     string
 	}{
-		{"zero fraction", indexTable(5, 5), 0, (*Table).RandomSplit},
-		{"whole table", indexTable(5, 5), 1, (*Table).StratifiedSplit},
-		{"NaN fraction", indexTable(5, 5), math.NaN(), (*Table).RandomSplit},
-		{"rounds to no test rows", indexTable(5, 5), 0.01, (*Table).StratifiedSplit},
-		{"rounds to no train rows", indexTable(5, 5), 0.99, (*Table).RandomSplit},
-		{"stratified regression", diabetes, 0.2, (*Table).StratifiedSplit},
-		{"empty table", &Table{}, 0.5, (*Table).RandomSplit},
-		{"labels missing", &Table{FeatureNames: []string{"a"}, Task: Classify, X: []float64{1, 2}, Labels: []int{0}, ClassNames: []string{"x"}}, 0.5, (*Table).RandomSplit},
-		{"label out of range", &Table{FeatureNames: []string{"a"}, Task: Classify, X: []float64{1, 2}, Labels: []int{0, 1}, ClassNames: []string{"x"}}, 0.5, (*Table).StratifiedSplit},
+		{"zero fraction", indexTable(5, 5), 0, (*Table).RandomSplit, "outside (0, 1)"},
+		{"whole table", indexTable(5, 5), 1, (*Table).StratifiedSplit, "outside (0, 1)"},
+		{"NaN fraction", indexTable(5, 5), math.NaN(), (*Table).RandomSplit, "outside (0, 1)"},
+		{"rounds to no test rows", indexTable(5, 5), 0.01, (*Table).StratifiedSplit, "leaves 10 training and 0 test rows; each part needs at least 2"},
+		{"rounds to no train rows", indexTable(5, 5), 0.99, (*Table).RandomSplit, "leaves 0 training and 10 test rows"},
+		{"one test row", indexTable(5, 5), 0.1, (*Table).RandomSplit, "test fraction 0.1 of 10 rows leaves 9 training and 1 test rows; each part needs at least 2"},
+		{"one training row", indexTable(2, 1), 0.67, (*Table).RandomSplit, "leaves 1 training and 2 test rows"},
+		{"one validation row, stratified", indexTable(2, 2), 0.75, (*Table).StratifiedSplit, "leaves 1 training and 3 test rows"},
+		{"class left without training rows", indexTable(1, 9), 0.5, (*Table).StratifiedSplit,
+			`stratified split of test fraction 0.5 puts all 1 rows of class "a" in the test part; each class needs a training row`},
+		{"stratified regression", diabetes, 0.2, (*Table).StratifiedSplit, "needs a classification table"},
+		{"empty table", &Table{}, 0.5, (*Table).RandomSplit, "table task is auto"},
+		{"no rows", indexTable(0), 0.5, (*Table).RandomSplit, "leaves 0 training and 0 test rows"},
+		{"labels missing", &Table{FeatureNames: []string{"a"}, Task: Classify, X: []float64{1, 2}, Labels: []int{0}, ClassNames: []string{"x"}}, 0.5, (*Table).RandomSplit, "1 labels for 2 rows"},
+		{"label out of range", &Table{FeatureNames: []string{"a"}, Task: Classify, X: []float64{1, 2}, Labels: []int{0, 1}, ClassNames: []string{"x"}}, 0.5, (*Table).StratifiedSplit, "label 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, _, err := tt.split(tt.table, tt.fraction, 1); err == nil {
-				t.Error("no error")
+			_, _, err := tt.split(tt.table, tt.fraction, 1)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one saying %q", err, tt.want)
 			}
 		})
 	}
+	t.Run("two rows each side", func(t *testing.T) {
+		train, test, err := indexTable(2, 2).RandomSplit(0.5, 1)
+		if err != nil || train.Len() != 2 || test.Len() != 2 {
+			t.Errorf("got %v, %v, %v", train, test, err)
+		}
+	})
 }
 
 func TestStandardizer(t *testing.T) {

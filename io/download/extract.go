@@ -19,6 +19,15 @@ const (
 	MaxExtractEntries   = 10000   // files and folders
 )
 
+// extractLimits are the limits extractTarGz enforces; the fuzz test uses
+// small ones so that it does not write gigabytes.
+type extractLimits struct {
+	fileBytes, totalBytes int64
+	entries               int
+}
+
+var defaultLimits = extractLimits{MaxExtractFileBytes, MaxExtractBytes, MaxExtractEntries}
+
 // ErrUnsafeArchive is wrapped by the errors ExtractTarGz returns for an
 // entry it refuses: a path that is absolute or climbs out with "..", an
 // entry other than a regular file or a folder (such as a link), or one
@@ -32,6 +41,10 @@ var ErrUnsafeArchive = errors.New("download: unsafe archive")
 // MaxExtractEntries, and fails on anything else (ErrUnsafeArchive); the
 // files written before the failure stay.
 func ExtractTarGz(path, destDir string) error {
+	return extractTarGz(path, destDir, defaultLimits)
+}
+
+func extractTarGz(path, destDir string, lim extractLimits) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("download: %w", err)
@@ -63,8 +76,8 @@ func ExtractTarGz(path, destDir string) error {
 		if err != nil {
 			return fmt.Errorf("download: %s: %w", path, err)
 		}
-		if entries >= MaxExtractEntries {
-			return fmt.Errorf("%w: %s: more than %d entries", ErrUnsafeArchive, path, MaxExtractEntries)
+		if entries >= lim.entries {
+			return fmt.Errorf("%w: %s: more than %d entries", ErrUnsafeArchive, path, lim.entries)
 		}
 		if hdr.Typeflag == tar.TypeXGlobalHeader {
 			continue // pax metadata for the whole archive, not a file
@@ -79,12 +92,12 @@ func ExtractTarGz(path, destDir string) error {
 				return fmt.Errorf("download: %s: %w", path, err)
 			}
 		case tar.TypeReg:
-			if hdr.Size > MaxExtractFileBytes {
+			if hdr.Size > lim.fileBytes {
 				return fmt.Errorf("%w: %s: entry %q has %d bytes, above the %d-byte limit",
-					ErrUnsafeArchive, path, hdr.Name, hdr.Size, MaxExtractFileBytes)
+					ErrUnsafeArchive, path, hdr.Name, hdr.Size, lim.fileBytes)
 			}
-			if total += hdr.Size; total > MaxExtractBytes {
-				return fmt.Errorf("%w: %s: more than %d bytes in all", ErrUnsafeArchive, path, int64(MaxExtractBytes))
+			if total += hdr.Size; total > lim.totalBytes {
+				return fmt.Errorf("%w: %s: more than %d bytes in all", ErrUnsafeArchive, path, lim.totalBytes)
 			}
 			if err := writeEntry(root, name, tr, hdr.Size); err != nil {
 				return fmt.Errorf("download: %s: entry %q: %w", path, hdr.Name, err)

@@ -98,3 +98,21 @@ func TestExtractTarGzNotGzip(t *testing.T) {
 		t.Fatalf("error %v, want one naming %s", err, archive)
 	}
 }
+
+// TestExtractTarGzSparse checks that a PAX sparse file, which archive/tar
+// expands to its declared size, counts at that size: a few bytes of
+// archive cannot write a file above MaxExtractFileBytes.
+func TestExtractTarGzSparse(t *testing.T) {
+	dest := t.TempDir()
+	if err := ExtractTarGz(writeTemp(t, "small.tar.gz", gzipBytes(t, sparseTar(t, 1000))), dest); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(dest, "big"))
+	if err != nil || len(got) != 1000 || string(got[997:]) != "end" {
+		t.Fatalf("sparse file: %d bytes ending %q (%v), want 1000 ending \"end\"", len(got), got[max(len(got)-3, 0):], err)
+	}
+	err = ExtractTarGz(writeTemp(t, "huge.tar.gz", gzipBytes(t, sparseTar(t, MaxExtractFileBytes+1))), t.TempDir())
+	if !errors.Is(err, ErrUnsafeArchive) || !strings.Contains(err.Error(), "limit") {
+		t.Fatalf("error %v, want ErrUnsafeArchive about the size limit", err)
+	}
+}

@@ -48,7 +48,7 @@ func sum(data []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
-func gzipBytes(t *testing.T, data []byte) []byte {
+func gzipBytes(t testing.TB, data []byte) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
@@ -68,7 +68,13 @@ type entry struct {
 }
 
 // tarGz builds a gzipped tar archive of entries.
-func tarGz(t *testing.T, entries []entry) []byte {
+func tarGz(t testing.TB, entries []entry) []byte {
+	t.Helper()
+	return gzipBytes(t, tarBytes(t, entries))
+}
+
+// tarBytes builds an uncompressed tar archive of entries.
+func tarBytes(t testing.TB, entries []entry) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
@@ -90,7 +96,7 @@ func tarGz(t *testing.T, entries []entry) []byte {
 	if err := tw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return gzipBytes(t, buf.Bytes())
+	return buf.Bytes()
 }
 
 // cifarFile returns a CIFAR-10 file of n images, labels counting from

@@ -197,13 +197,24 @@ func (d *Dataset) WithShape(shape []int) (*Dataset, error) {
 }
 
 // WithNormalization returns a view of the dataset, sharing its data, whose
-// inputs are (pixel/255 - mean) / std. std must be positive.
+// inputs are (pixel/255 - mean) / std. std must be positive and mean
+// finite, and every input they give finite (a std of 1e-45 would make the
+// inputs infinite).
 func (d *Dataset) WithNormalization(mean, std float32) (*Dataset, error) {
-	if !(std > 0) || mean != mean {
-		return nil, fmt.Errorf("mnist: normalisation needs a positive std and a finite mean, got mean %v std %v", mean, std)
+	bad := func() error {
+		return fmt.Errorf("mnist: normalisation needs a positive std and a finite mean that keep inputs finite, got mean %v std %v", mean, std)
+	}
+	if !(std > 0) || math.IsNaN(float64(mean)) || math.IsInf(float64(mean), 0) || math.IsInf(float64(std), 0) {
+		return nil, bad()
+	}
+	table := scaleTable(mean, std)
+	for _, v := range table {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return nil, bad()
+		}
 	}
 	view := *d
-	view.scale, view.mean, view.std = scaleTable(mean, std), mean, std
+	view.scale, view.mean, view.std = table, mean, std
 	return &view, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -403,7 +404,11 @@ func TestWithNormalization(t *testing.T) {
 	if got[1] != 1 {
 		t.Errorf("the original view changed: input[1] = %v, want 1", got[1])
 	}
-	for _, bad := range [][2]float32{{0, 0}, {0, -1}} {
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	for _, bad := range [][2]float32{{0, 0}, {0, -1}, {nan, 1}, {inf, 1}, {0, inf},
+		{0, 1e-45},  // a FuzzNew seed: 1/std overflows
+		{3e38, 0.1}, // a FuzzNew seed: mean/std overflows
+	} {
 		if _, err := ds.WithNormalization(bad[0], bad[1]); err == nil {
 			t.Errorf("WithNormalization(%v, %v) gave no error", bad[0], bad[1])
 		}
