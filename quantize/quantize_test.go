@@ -3,6 +3,7 @@ package quantize
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -180,5 +181,58 @@ func TestBadQuantizedFiles(t *testing.T) {
 				t.Fatalf("error %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden int8 file")
+
+// The committed format-version-2 file (int8 weights) always loads and
+// predicts the outputs recorded when it was written.
+func TestGoldenInt8File(t *testing.T) {
+	path, outputs := filepath.Join("testdata", "mlp_int8_v2.safetensors"), filepath.Join("testdata", "mlp_int8_v2_outputs.json")
+	x := make([]float32, 2*6)
+	for i := range x {
+		x[i] = float32(math.Sin(float64(i)))
+	}
+	if *update {
+		m := must(mlp.New(mlp.Config{Inputs: 6, Hidden: []int{5}, Outputs: 3, Activation: "tanh"}, rand.New(rand.NewPCG(7, 7))))
+		if _, err := Save(path, m, &modelcard.Card{Dataset: "golden", Shape: []int{6}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := predict.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	got, err := p.Predict(context.Background(), x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		data, _ := json.Marshal(got)
+		if err := os.WriteFile(outputs, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, err := modelfile.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw.Metadata[modelfile.KeyFormatVersion] != "2" {
+		t.Errorf("format_version %q", raw.Metadata[modelfile.KeyFormatVersion])
+	}
+	data, err := os.ReadFile(outputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []float32
+	if err := json.Unmarshal(data, &want); err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("output %d = %v, golden %v", i, got[i], want[i])
+		}
 	}
 }

@@ -15,7 +15,7 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	arch := fs.String("student", "", "the student: a preset (mlp, lenet5, ...), an MLP shape such as mlp:784-32-10, or a model file")
 	temperature := fs.Float64("temperature", 4, "softmax temperature of the soft targets")
 	alpha := fs.Float64("alpha", 0.9, "weight of the soft targets' KL term against the hard labels' cross-entropy, in (0, 1]")
-	epochs := fs.Int("epochs", 10, "epochs")
+	epochs := fs.Int("epochs", 30, "epochs (a small student gains from the teacher only when trained long enough to overfit alone)")
 	batch := fs.Int("batch", 64, "batch size")
 	lr := fs.Float64("lr", 1e-3, "learning rate (Adam, decayed by a cosine to 0)")
 	seed := fs.Uint64("seed", 1, "seed for the student's initial weights and the shuffling")

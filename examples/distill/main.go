@@ -21,7 +21,7 @@ import (
 func main() {
 	teacherPath := flag.String("teacher", "lenet/model.safetensors", "the teacher's model file")
 	arch := flag.String("student", "mlp:784-32-10", "the student: a preset or an MLP shape")
-	epochs := flag.Int("epochs", 10, "epochs")
+	epochs := flag.Int("epochs", 30, "epochs")
 	limit := flag.Int("limit", 0, "train on the first N images (0: all)")
 	seed := flag.Uint64("seed", 1, "seed for the student's weights and the shuffling")
 	out := flag.String("out", "student", "folder for the student's model.safetensors")

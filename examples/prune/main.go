@@ -21,7 +21,7 @@ import (
 func main() {
 	modelPath := flag.String("model", "run/model.safetensors", "trained model file (with its card)")
 	sparsity := flag.Float64("sparsity", 0.9, "fraction of Dense and Conv2D weights to zero")
-	epochs := flag.Int("epochs", 2, "epochs of fine-tuning")
+	epochs := flag.Int("epochs", 10, "epochs of fine-tuning")
 	limit := flag.Int("limit", 0, "fine-tune on the first N training images (0: all)")
 	out := flag.String("out", "pruned", "folder for the pruned model.safetensors")
 	flag.Parse()
@@ -42,7 +42,8 @@ func main() {
 			log.Fatal(err)
 		}
 	}
-	rep, err := prune.Prune(ctx, m, card, data, prune.Settings{Sparsity: *sparsity, Epochs: *epochs, Progress: os.Stderr})
+	s := prune.Settings{Sparsity: *sparsity, Global: true, Epochs: *epochs, Progress: os.Stderr}
+	rep, err := prune.Prune(ctx, m, card, data, s)
 	if err != nil {
 		log.Fatal(err)
 	}

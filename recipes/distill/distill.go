@@ -28,8 +28,10 @@ type Settings struct {
 	// Alpha weighs the soft term against the hard labels' cross-entropy;
 	// default 0.9.
 	Alpha float64
-	// Epochs default to 10, BatchSize to 64, LearningRate (Adam, decayed
-	// by a cosine to 0 over the run: the seed MLP's recipe) to 1e-3.
+	// Epochs default to 30 (a small student gains from distillation only
+	// when trained long enough to overfit on its own, docs/recipes/distill.md),
+	// BatchSize to 64, LearningRate (Adam, decayed by a cosine to 0 over the
+	// run: the seed MLP's recipe) to 1e-3.
 	Epochs       int
 	BatchSize    int
 	LearningRate float64
@@ -53,7 +55,7 @@ func (s *Settings) defaults() error {
 		s.Alpha = 0.9
 	}
 	if s.Epochs == 0 {
-		s.Epochs = 10
+		s.Epochs = 30
 	}
 	if s.BatchSize == 0 {
 		s.BatchSize = 64

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gozoo/gozoo/modelcard"
 	"github.com/gozoo/gozoo/nn"
+	"github.com/gozoo/gozoo/predict"
 )
 
 func TestStudent(t *testing.T) {
@@ -89,4 +90,52 @@ func TestDistillQuick(t *testing.T) {
 		t.Error("negative temperature: no error")
 	}
 	_ = nn.DistillationLoss{}
+}
+
+// Each sample's soft target is the teacher's own softmax at T for that
+// sample, whatever the teacher's input shape (a LeNet-5 teacher of a flat
+// MLP student).
+func TestSoftTargetsAreTheTeachers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads MNIST")
+	}
+	ctx := context.Background()
+	teacher, tcard, err := Student("lenet5", modelcard.MNIST([]int{784}), "", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, scard, _ := Student("mlp:784-8-10", tcard, "", 1)
+	tdata, _ := tcard.Data("")
+	sdata, _ := scard.Data("")
+	if err := limit(tdata, 2100); err != nil {
+		t.Fatal(err)
+	}
+	if err := limit(sdata, 2100); err != nil {
+		t.Fatal(err)
+	}
+	soft, err := softTargets(ctx, teacher, tcard, tdata.Train, sdata.Train, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := predict.New(teacher, tcard, predict.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	x := make([]float32, 784)
+	got := make([]float32, 20)
+	for _, i := range []int{0, 1, 1023, 1024, 2099} {
+		tdata.Train.Input(i, x)
+		logits, err := p.Predict(ctx, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := appendSoftmax(nil, logits, 3)
+		soft.Target(i, got)
+		for j := range want {
+			if math.Abs(float64(got[10+j]-want[j])) > 1e-6 {
+				t.Fatalf("sample %d: soft target %v, the teacher says %v", i, got[10:], want)
+			}
+		}
+	}
 }

@@ -175,7 +175,7 @@ type Settings struct {
 	// Epochs of fine-tuning; 0 prunes at once with none.
 	Epochs int
 	// BatchSize defaults to 64; LearningRate (Adam's, decayed by a cosine
-	// to 0 over the fine-tuning) to 5e-4.
+	// to 0 over the fine-tuning) to 1e-3.
 	BatchSize    int
 	LearningRate float64
 	// Seed fixes the shuffling (and dropout masks).
@@ -218,7 +218,7 @@ func Prune(ctx context.Context, m zoo.Model, card *modelcard.Card, data *modelca
 		s.BatchSize = 64
 	}
 	if s.LearningRate == 0 {
-		s.LearningRate = 5e-4
+		s.LearningRate = 1e-3
 	}
 	if card == nil || data == nil || data.Train == nil || data.Test == nil {
 		return nil, fmt.Errorf("prune: needs the model's card and its training and test data")
