@@ -98,7 +98,7 @@ func exportBytes(m zoo.Model, card *modelcard.Card) ([]byte, error) {
 	for _, p := range m.Params() {
 		params[p.Name] = p
 	}
-	x := &exporter{params: params, value: InputName}
+	x := &exporter{params: params, value: InputName, shape: arch.InputShape}
 	for i, spec := range arch.Layers {
 		last := true
 		for _, later := range arch.Layers[i+1:] {
@@ -173,6 +173,7 @@ func metadata(m zoo.Model, card *modelcard.Card) []stringPair {
 type exporter struct {
 	params map[string]*nn.Param
 	value  string // the value the next node reads
+	shape  []int  // its per-sample shape
 	nodes  [][]byte
 	inits  [][]byte
 	values [][]byte
@@ -326,13 +327,21 @@ func (x *exporter) layer(spec nn.LayerSpec, shape []int, last bool) error {
 		if err := json.Unmarshal(spec.Config, &c); err != nil {
 			return err
 		}
-		attrs := windowAttrs(c.Kernel, c.Stride, c.Padding)
-		op := "MaxPool"
-		if spec.Type == "AvgPool2D" {
-			// gozoo divides every window by the kernel area, padding included.
-			op, attrs = "AveragePool", append(attrs, intAttr("count_include_pad", 1))
+		if spec.Type == "MaxPool2D" {
+			x.node("MaxPool", spec.Name, []string{in}, out, windowAttrs(c.Kernel, c.Stride, c.Padding)...)
+			break
 		}
-		x.node(op, spec.Name, []string{in}, out, attrs...)
+		// gozoo divides every window by the kernel area, padding included
+		// (count_include_pad=1). OpenCV 4.6 ignores that attribute, so the
+		// padding is a Pad node in front, as PyTorch writes it.
+		if c.Padding != [2]int{} {
+			ph, pw := int64(c.Padding[0]), int64(c.Padding[1])
+			x.inits = append(x.inits, int64TensorBytes(p("pads"), []int64{0, 0, ph, pw, 0, 0, ph, pw}))
+			x.node("Pad", spec.Name+"/pad", []string{in, p("pads")}, p("padded"), attr{name: "mode", typ: attrString, s: "constant"})
+			x.values = append(x.values, valueInfoBytes(p("padded"), []int{x.shape[0], x.shape[1] + 2*c.Padding[0], x.shape[2] + 2*c.Padding[1]}))
+			in = p("padded")
+		}
+		x.node("AveragePool", spec.Name, []string{in}, out, windowAttrs(c.Kernel, c.Stride, [2]int{})...)
 	case "BatchNorm1D", "BatchNorm2D":
 		inputs := []string{in}
 		for _, what := range []string{"gamma", "beta", "running_mean", "running_var"} {
@@ -359,12 +368,26 @@ func (x *exporter) layer(spec nn.LayerSpec, shape []int, last bool) error {
 	if !last {
 		x.values = append(x.values, valueInfoBytes(out, shape))
 	}
-	x.value = out
+	x.value, x.shape = out, shape
 	return nil
 }
 
 func exportable() []string {
 	return []string{"Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "BatchNorm1D", "BatchNorm2D", "Flatten", "Dropout", "ReLU", "Tanh", "Sigmoid", "Softmax"}
+}
+
+// int64TensorBytes encodes an int64 vector TensorProto.
+func int64TensorBytes(name string, data []int64) []byte {
+	var e encoder
+	e.int(1, int64(len(data)))
+	e.int(2, typeInt64)
+	e.str(8, name)
+	raw := make([]byte, 8*len(data))
+	for i, v := range data {
+		binary.LittleEndian.PutUint64(raw[8*i:], uint64(v))
+	}
+	e.bytes(9, raw)
+	return e.b
 }
 
 // valueInfoBytes encodes a float tensor value of per-sample shape s behind

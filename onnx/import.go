@@ -256,6 +256,15 @@ func (x *importer) checkInput() error {
 	return nil
 }
 
+// batchShape writes a per-sample shape behind the batch dimension.
+func batchShape(s []int) string {
+	parts := []string{"batch"}
+	for _, d := range s {
+		parts = append(parts, fmt.Sprint(d))
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
 func dimsString(v *valueInfo) string {
 	if !v.hasShape {
 		return "unknown"
@@ -722,7 +731,7 @@ func (x *importer) add(n *node, prefix, typ string, config any, weights map[stri
 
 func (x *importer) needVector(n *node) (int, error) {
 	if len(x.shape) != 1 {
-		return 0, unsupportedf("%s: a gozoo Dense layer takes [batch, features], this input is [batch %v] (flatten it first)", n, x.shape)
+		return 0, unsupportedf("%s: a gozoo Dense layer takes [batch, features], this input is %s (flatten it first)", n, batchShape(x.shape))
 	}
 	return x.shape[0], nil
 }
@@ -851,7 +860,7 @@ func (x *importer) window(n *node, m map[string]*attribute, kernel [2]int) (stri
 		return stride, pad, unsupportedf("%s: auto_pad %s; give explicit pads", n, ap)
 	}
 	if len(x.shape) != 3 {
-		return stride, pad, unsupportedf("%s: a 2-D window needs [batch, channels, height, width] input, this one is [batch %v]", n, x.shape)
+		return stride, pad, unsupportedf("%s: a 2-D window needs [batch, channels, height, width] input, this one is %s", n, batchShape(x.shape))
 	}
 	if x.pad != nil {
 		pad[0] += x.pad.pads[0]
@@ -935,9 +944,6 @@ func (x *importer) pool(n *node) error {
 	if avg && explicit != [2]int{} && intOr(m, "count_include_pad", 0) == 0 {
 		return unsupportedf("%s: padding with count_include_pad=0; gozoo's average pooling divides by the whole kernel (PyTorch's count_include_pad=True)", n)
 	}
-	if !avg && x.pad != nil {
-		return unsupportedf("%s: zero padding in front of max pooling differs from its own padding", x.pad.n)
-	}
 	stride, pad, err := x.window(n, m, kernel)
 	if err != nil {
 		return err
@@ -972,7 +978,7 @@ func (x *importer) padding(n *node) error {
 		return unsupportedf("%s: mode %q; gozoo pads with zeros", n, mode)
 	}
 	if len(x.shape) != 3 {
-		return unsupportedf("%s pads a [batch %v] input; gozoo pads images only", n, x.shape)
+		return unsupportedf("%s pads a %s input; gozoo pads images only", n, batchShape(x.shape))
 	}
 	var pads []int64
 	if a, ok := m["pads"]; ok {
@@ -1032,7 +1038,7 @@ func (x *importer) batchNorm(n *node) error {
 	case 3:
 		typ = "BatchNorm2D"
 	default:
-		return unsupportedf("%s normalises a [batch %v] input; gozoo's batch norms take [batch, features] or [batch, channels, height, width]", n, x.shape)
+		return unsupportedf("%s normalises a %s input; gozoo's batch norms take [batch, features] or [batch, channels, height, width]", n, batchShape(x.shape))
 	}
 	c := x.shape[0]
 	w := map[string][]float32{}
@@ -1129,7 +1135,7 @@ func (x *importer) reshape(n *node) error {
 		ok = batchOK && (f == size || (f == -1 && b != -1))
 	}
 	if !ok {
-		return unsupportedf("%s: shape %v; gozoo imports a Reshape only when it flattens [batch %v] to [batch, %d]", n, target, x.shape, size)
+		return unsupportedf("%s: shape %v; gozoo imports a Reshape only when it flattens %s to [batch, %d]", n, target, batchShape(x.shape), size)
 	}
 	return x.add(n, "flatten", "Flatten", nil, nil)
 }

@@ -99,7 +99,8 @@ func predictor(t *testing.T, m *nn.Sequential, card *modelcard.Card) *predict.Pr
 	return p
 }
 
-// maxDiff returns the largest |got - want| and fails if any exceeds tol.
+// maxDiff returns the largest |got - want| and fails if any exceeds tol
+// (relative to |want| where that is over 1: float32 keeps 7 digits).
 func maxDiff(t *testing.T, got []float32, want []float64, tol float64) float64 {
 	t.Helper()
 	if len(got) != len(want) {
@@ -108,7 +109,7 @@ func maxDiff(t *testing.T, got []float32, want []float64, tol float64) float64 {
 	worst := 0.0
 	for i := range want {
 		d := math.Abs(float64(got[i]) - want[i])
-		if !(d <= tol) {
+		if !(d <= tol*math.Max(1, math.Abs(want[i]))) {
 			t.Errorf("output %d: %v, want %v (difference %.3g, tolerance %g)", i, got[i], want[i], d, tol)
 		}
 		worst = math.Max(worst, d)
