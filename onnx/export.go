@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/gozoo/gozoo/modelcard"
@@ -62,6 +64,35 @@ func Export(m zoo.Model, card *modelcard.Card, w io.Writer) error {
 	}
 	if _, err := w.Write(data); err != nil {
 		return fmt.Errorf("onnx: write: %w", err)
+	}
+	return nil
+}
+
+// ExportFile writes m as Export does to path, atomically: into a temporary
+// file in path's folder, synced and renamed over path, so that a failed
+// export leaves any earlier file at path intact.
+func ExportFile(path string, m zoo.Model, card *modelcard.Card) error {
+	data, err := exportBytes(m, card)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("onnx: %w", err)
+	}
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("onnx: %w", err)
 	}
 	return nil
 }

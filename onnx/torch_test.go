@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -14,7 +15,10 @@ import (
 	"github.com/gozoo/gozoo/modelcard"
 	"github.com/gozoo/gozoo/nn"
 	"github.com/gozoo/gozoo/onnx"
+	"github.com/gozoo/gozoo/optim"
 	"github.com/gozoo/gozoo/predict"
+	"github.com/gozoo/gozoo/recipes"
+	"github.com/gozoo/gozoo/zoo"
 )
 
 // The fixtures in testdata/torch were written by scripts/onnx_fixtures.py
@@ -206,4 +210,83 @@ func TestImportPyTorchAccuracy(t *testing.T) {
 			}
 		})
 	}
+}
+
+// subset returns the first n test images as a dataset of the given shape.
+func subset(t *testing.T, n int, shape []int) *mnist.Dataset {
+	t.Helper()
+	d := testImages(t)
+	pixels := make([]uint8, 0, 784*n)
+	labels := make([]uint8, n)
+	for i := 0; i < n; i++ {
+		pixels = append(pixels, d.Image(i)...)
+		labels[i] = uint8(d.Label(i))
+	}
+	s, err := mnist.New(pixels, labels, 28, 28)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err = s.WithShape(shape); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// An imported model is an ordinary gozoo model: it saves and loads as a
+// model file with the same outputs, evaluates, and trains further.
+func TestImportedModelSavesEvaluatesAndTrains(t *testing.T) {
+	m, card := importFile(t, filepath.Join("testdata", "torch", "bn_cnn.onnx"), onnx.ImportOptions{})
+	path := filepath.Join(t.TempDir(), "model.safetensors")
+	if err := zoo.Save(path, m, card); err != nil {
+		t.Fatal(err)
+	}
+	loaded, loadedCard, err := zoo.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loaded.Kind() != nn.SequentialKind || !reflect.DeepEqual(loadedCard, card) {
+		t.Errorf("loaded a %s model with card %+v, want sequential and %+v", loaded.Kind(), loadedCard, card)
+	}
+	x := inputs(t, 0, 8)
+	a, err := predictor(t, m, card).Predict(context.Background(), x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := predictor(t, loaded.(*nn.Sequential), loadedCard).Predict(context.Background(), x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("outputs after save and load differ")
+	}
+
+	lenet, card := importFile(t, filepath.Join("testdata", "torch", "lenet5.onnx"), onnx.ImportOptions{})
+	data := subset(t, 512, lenet.InputShape())
+	before, err := recipes.Evaluate(context.Background(), lenet, recipes.LossFor(card), data, 128)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt, err := optim.NewAdam(optim.AdamSettings{LearningRate: 1e-3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := recipes.NewTrainer(lenet, recipes.LossFor(card), opt, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	w0 := append([]float32(nil), lenet.Params()[0].Data()...)
+	h, err := tr.Fit(context.Background(), data, recipes.FitOptions{Epochs: 2, BatchSize: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := tr.Evaluate(context.Background(), data, 128)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reflect.DeepEqual(w0, lenet.Params()[0].Data()) || !(after.Loss < before.Loss) {
+		t.Errorf("two epochs on 512 images: loss %v -> %v", before.Loss, after.Loss)
+	}
+	t.Logf("imported LeNet-5, 2 more epochs on 512 test images: loss %.4f -> %.4f, accuracy %.4f -> %.4f (train loss per epoch %.4f, %.4f)",
+		before.Loss, after.Loss, before.Accuracy, after.Accuracy, h.Epochs[0].TrainLoss, h.Epochs[1].TrainLoss)
 }
