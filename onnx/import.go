@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"os"
 	"strconv"
 	"strings"
 
@@ -72,6 +73,20 @@ func Import(r io.Reader, opts ImportOptions) (*nn.Sequential, *modelcard.Card, e
 		return nil, nil, err
 	}
 	var buf bytes.Buffer
+	// A file or an in-memory reader says its size: read it into one
+	// buffer of that size (never more than the limit) rather than growing one.
+	size := int64(-1)
+	switch v := r.(type) {
+	case interface{ Stat() (os.FileInfo, error) }:
+		if fi, err := v.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = fi.Size()
+		}
+	case interface{ Len() int }:
+		size = int64(v.Len())
+	}
+	if size >= 0 && size <= lim.MaxBytes {
+		buf.Grow(int(size) + bytes.MinRead)
+	}
 	n, err := buf.ReadFrom(io.LimitReader(r, lim.MaxBytes+1))
 	if err != nil {
 		return nil, nil, fmt.Errorf("onnx: read: %w", err)
