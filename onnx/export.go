@@ -69,32 +69,54 @@ func Export(m zoo.Model, card *modelcard.Card, w io.Writer) error {
 }
 
 // ExportFile writes m as Export does to path, atomically: into a temporary
-// file in path's folder, synced and renamed over path, so that a failed
-// export leaves any earlier file at path intact.
-func ExportFile(path string, m zoo.Model, card *modelcard.Card) error {
+// file in path's folder, synced and renamed over path (keeping an existing
+// file's permissions, else 0644), so that a failed export leaves any
+// earlier file at path intact.
+func ExportFile(path string, m zoo.Model, card *modelcard.Card) (err error) {
 	data, err := exportBytes(m, card)
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	dir := filepath.Dir(path)
+	mode := os.FileMode(0o644)
+	if info, statErr := os.Stat(path); statErr == nil {
+		mode = info.Mode().Perm()
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("onnx: %w", err)
 	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
+	defer func() {
+		if err != nil {
+			_ = tmp.Close() // already failed; the first error is the one to report
+			_ = os.Remove(tmp.Name())
+			err = fmt.Errorf("onnx: %w", err)
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return err
 	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
+	if err = tmp.Chmod(mode); err != nil {
+		return err
 	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
+	if err = tmp.Sync(); err != nil {
+		return err
 	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
 	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("onnx: %w", err)
+		return err
 	}
-	return nil
+	if err = d.Sync(); err != nil {
+		_ = d.Close()
+		return err
+	}
+	return d.Close()
 }
 
 func exportBytes(m zoo.Model, card *modelcard.Card) ([]byte, error) {
@@ -298,7 +320,9 @@ func (x *exporter) param(name string) (*nn.Param, error) {
 // layer appends the nodes of one layer whose per-sample output shape is
 // shape; the last one writes the graph's output.
 func (x *exporter) layer(spec nn.LayerSpec, shape []int, last bool) error {
-	out := spec.Name
+	// Values are named "<layer>:out"; initializers "<layer>/<what>", as
+	// the parameters are. Layer names are unique, so no two values clash.
+	out := spec.Name + ":out"
 	if last {
 		out = OutputName
 	}

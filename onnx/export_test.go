@@ -314,3 +314,47 @@ func TestExportWriteError(t *testing.T) {
 		t.Fatalf("error %v, want the writer's", err)
 	}
 }
+
+func TestExportFile(t *testing.T) {
+	m, err := nn.NewBuilder([]int{2}, rand.New(rand.NewPCG(1, 1))).Dense("d", 1).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.onnx")
+	if err := onnx.ExportFile(path, m, nil); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o644 {
+		t.Fatalf("stat: %v, %v", info, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := onnx.ExportFile(path, m, nil); err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := os.Stat(path); info.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v after overwriting a 0600 file", info.Mode().Perm())
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, _, err := onnx.Import(f, onnx.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// A model that cannot be exported leaves the earlier file alone.
+	withOpaque, _ := nn.NewSequential([]int{2}, opaque{})
+	if err := onnx.ExportFile(path, withOpaque, nil); err == nil {
+		t.Fatal("no error")
+	}
+	if err := onnx.ExportFile(filepath.Join(dir, "missing", "m.onnx"), m, nil); err == nil {
+		t.Fatal("no error for a missing folder")
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("folder holds %d entries, want only m.onnx", len(entries))
+	}
+}

@@ -34,9 +34,10 @@ func smallModel(tb testing.TB) []byte {
 
 // FuzzImport checks that no input makes the importer panic, and that a
 // model it accepts exports and imports again with the same layers and
-// parameters. The seeds are PyTorch's LeNet-5 with BatchNorm, a gozoo
-// export of every layer type, and hostile files of the kinds
-// TestImportRejects lists.
+// parameters. The seeds are PyTorch's CNN with BatchNorm, a gozoo export
+// of every layer type, hostile files of the kinds TestImportRejects lists,
+// and (testdata/fuzz/FuzzImport) inputs a fuzzing run found that reach
+// past the protobuf layer into the graph checks.
 func FuzzImport(f *testing.F) {
 	if data, err := os.ReadFile("testdata/torch/bn_cnn.onnx"); err == nil {
 		f.Add(data)

@@ -303,17 +303,6 @@ func dimsString(v *valueInfo) string {
 func (x *importer) index() error {
 	producer := map[string]int{}
 	for _, n := range x.g.nodes {
-		if n.opType == "Constant" && (n.domain == "" || n.domain == "ai.onnx") {
-			if len(n.outputs) != 1 || len(n.inputs) != 0 {
-				return corruptf("%s has %d inputs and %d outputs, want none and one", n, len(n.inputs), len(n.outputs))
-			}
-			t, err := constantValue(n)
-			if err != nil {
-				return err
-			}
-			t.name = n.outputs[0]
-			x.consts[n.outputs[0]] = t
-		}
 		for _, out := range n.outputs {
 			if out == "" {
 				continue
@@ -324,10 +313,21 @@ func (x *importer) index() error {
 			if out == x.input.name {
 				return corruptf("%s overwrites the graph input %q", n, out)
 			}
-			if t, isInit := x.consts[out]; isInit && n.opType != "Constant" {
-				return corruptf("%s overwrites the initializer %q", n, t.name)
+			if _, isInit := x.consts[out]; isInit {
+				return corruptf("%s overwrites the initializer %q", n, out)
 			}
 			producer[out] = n.index
+		}
+		if n.opType == "Constant" && (n.domain == "" || n.domain == "ai.onnx") {
+			if len(n.outputs) != 1 || len(n.inputs) != 0 || n.outputs[0] == "" {
+				return corruptf("%s has %d inputs and %d outputs, want none and one", n, len(n.inputs), len(n.outputs))
+			}
+			t, err := constantValue(n)
+			if err != nil {
+				return err
+			}
+			t.name = n.outputs[0]
+			x.consts[n.outputs[0]] = t
 		}
 	}
 	if _, ok := producer[x.output]; !ok && x.output != x.input.name {

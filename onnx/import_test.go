@@ -266,6 +266,7 @@ func TestImportRejects(t *testing.T) {
 		{"cycle", newGraph().node("Relu", "r0", []string{"x"}, "a").node("Add", "loop", []string{"a", "c"}, "b").
 			node("Relu", "r2", []string{"b"}, "c").node("Relu", "r3", []string{"b"}, "y").bytes(), Limits{}, ErrCorrupt, `cycle through node 1 "loop" (Add)`},
 		{"value produced twice", newGraph().node("Relu", "r0", []string{"x"}, "y").node("Tanh", "r1", []string{"x"}, "y").bytes(), Limits{}, ErrCorrupt, `"y" is produced by nodes 0 and 1`},
+		{"Constant over an initializer", valid().node("Constant", "c", nil, "w", attr{name: "value_float", typ: attrFloat, f: 1}).bytes(), Limits{}, ErrCorrupt, `overwrites the initializer "w"`},
 		{"input nothing produces", newGraph().node("Add", "add", []string{"x", "ghost"}, "y").bytes(), Limits{}, ErrCorrupt, `reads "ghost", which nothing produces`},
 		{"unsupported operator", newGraph().node("LSTM", "lstm1", []string{"x"}, "y").bytes(), Limits{}, ErrUnsupported, `node 0 "lstm1" (LSTM): operator LSTM is not supported`},
 		{"custom domain", func() []byte {
