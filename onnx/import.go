@@ -573,16 +573,17 @@ func (x *importer) only(n *node, max int) error {
 	return nil
 }
 
-// attrs returns n's attributes by name, refusing any not in allowed and
-// any of the wrong type.
+// checkAttrs refuses any attribute of n not in allowed (see attrMap).
 func checkAttrs(n *node, allowed ...string) error {
 	_, err := attrMap(n, allowed...)
 	return err
 }
 
-type attrSpec = string // "name:type", type one of f, i, s, fs, is
-
-func attrMap(n *node, allowed ...attrSpec) (map[string]*attribute, error) {
+// attrMap returns n's attributes by name. allowed lists "name:type" with
+// type one of f, i, s, fs, is (float, int, string, floats, ints): any other
+// attribute is unsupported (it could change the operator's meaning), and
+// one of the wrong type or given twice is corrupt.
+func attrMap(n *node, allowed ...string) (map[string]*attribute, error) {
 	types := map[string]int64{"f": attrFloat, "i": attrInt, "s": attrString, "t": attrTensor, "fs": attrFloats, "is": attrInts}
 	want := map[string]int64{}
 	for _, a := range allowed {
