@@ -2,6 +2,8 @@
 //
 //	gozoo train [-model mlp|mlp-paddle|mlp-mindspore] [-epochs 10] [-batch 64] ...
 //	gozoo eval -model FILE [-data DIR] [-json]
+//	gozoo export -model FILE -o model.onnx
+//	gozoo import -onnx model.onnx -o model.safetensors [-dataset NAME] [-mean LIST -std LIST] [-classes LIST]
 //
 // Run "gozoo help" for every command. Errors print one line on standard
 // error and exit with status 1.
@@ -36,6 +38,8 @@ func commands() []command {
 		{"quantize", "write a model with int8 weights (per-channel, symmetric) at a quarter of the size", runQuantize},
 		{"plot", "draw a training history (history.json) as a PNG or SVG figure", runPlot},
 		{"download", "fetch CIFAR-10 or Fashion-MNIST into a cache folder, checking SHA-256", runDownload},
+		{"export", "write a model file as ONNX, for ONNX Runtime, OpenCV and other runtimes", runExport},
+		{"import", "turn an ONNX chain of layers (e.g. a PyTorch nn.Sequential) into a model file", runImport},
 	}
 }
 
