@@ -170,6 +170,11 @@ func (p *Predictor) Predict(ctx context.Context, x []float32) ([]float32, error)
 // run runs n rows through a program whose batch is n rounded up to a power
 // of two (the padding rows are zeros), appending their outputs to out.
 func (p *Predictor) run(ctx context.Context, x []float32, n int, out []float32) ([]float32, error) {
+	// A select with a free slot and a done context picks either at
+	// random: check the context first, so a cancelled call always fails.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	size := 1 << bits.Len(uint(n-1))
 	pl := p.pool(size)
 	select {
