@@ -203,3 +203,29 @@ func TestHelperProcess(t *testing.T) {
 		}
 	}
 }
+
+// ReadMetadata reads a file's metadata from the header alone and refuses a
+// broken header as Read does.
+func TestReadMetadata(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.safetensors")
+	f := sample()
+	f.Metadata = map[string]string{"epoch": "3"}
+	if err := modelfile.WriteFileAtomic(path, f); err != nil {
+		t.Fatal(err)
+	}
+	meta, err := modelfile.ReadMetadata(path)
+	if err != nil || meta["epoch"] != "3" || meta[modelfile.KeyChecksum] == "" {
+		t.Fatalf("metadata %v, %v", meta, err)
+	}
+	bad := filepath.Join(dir, "bad.safetensors")
+	if err := os.WriteFile(bad, []byte("\xff\xff\xff\xff\xff\xff\xff\x7fnot a model"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := modelfile.ReadMetadata(bad); !errors.Is(err, modelfile.ErrCorrupt) {
+		t.Errorf("broken header: %v, want ErrCorrupt", err)
+	}
+	if _, err := modelfile.ReadMetadata(filepath.Join(dir, "missing")); err == nil {
+		t.Error("a missing file has metadata")
+	}
+}
