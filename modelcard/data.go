@@ -31,6 +31,9 @@ func (d *Data) Validation() loader.Dataset {
 // dataset ("" for MNIST: the copy in the Go module cache); tables are read
 // from the card's CSV source and split as they were for training.
 func (c *Card) Data(dir string) (*Data, error) {
+	if c == nil {
+		return nil, errNoCard
+	}
 	switch c.Dataset {
 	case MNISTDataset:
 		return c.mnistData(dir)

@@ -147,6 +147,9 @@ func (p *Predictor) Close() error {
 // row-major [rows, OutputSize()]. A row's outputs do not depend on the
 // other rows of the call.
 func (p *Predictor) Predict(ctx context.Context, x []float32) ([]float32, error) {
+	if ctx == nil {
+		return nil, fmt.Errorf("predict: no context")
+	}
 	p.life.RLock()
 	defer p.life.RUnlock()
 	if p.closed {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -211,6 +212,12 @@ func fileValues(f *modelfile.File) int {
 	return n
 }
 
+// isNilPointer reports a nil pointer inside an interface.
+func isNilPointer(v any) bool {
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
+}
+
 func decodeStrict(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -229,7 +236,7 @@ func decodeStrict(data []byte, v any) error {
 // metadata is added as given; it may not replace those keys. The card must
 // fit the model (modelcard.Card.CheckModel).
 func File(m Model, card *modelcard.Card, extra map[string]string) (*modelfile.File, error) {
-	if m == nil {
+	if m == nil || isNilPointer(m) {
 		return nil, fmt.Errorf("zoo: no model to save")
 	}
 	cfg, err := m.ConfigJSON()
@@ -386,6 +393,9 @@ func FromFile(f *modelfile.File) (Model, *modelcard.Card, error) {
 // LoadWeights fills the parameters of any model, built-in or user-defined,
 // from the file at path.
 func LoadWeights(path string, m nn.Model) error {
+	if m == nil || isNilPointer(m) {
+		return fmt.Errorf("zoo: no model to load %s into", path)
+	}
 	f, err := modelfile.ReadFile(path)
 	if err != nil {
 		return err
@@ -430,6 +440,9 @@ func (e *MismatchError) Error() string {
 // *MismatchError listing every problem. Tensors named "optim/..." (optimizer
 // state in a checkpoint) are ignored.
 func SetWeights(m nn.Model, f *modelfile.File) error {
+	if m == nil || isNilPointer(m) || f == nil {
+		return fmt.Errorf("zoo: set weights needs a model and a file")
+	}
 	byName := make(map[string]*modelfile.Tensor, len(f.Tensors))
 	for i := range f.Tensors {
 		t := &f.Tensors[i]
