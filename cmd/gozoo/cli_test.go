@@ -131,6 +131,8 @@ func TestBadInputGivesOneLineAndStatus1(t *testing.T) {
 		{"resume with model", []string{"train", "-resume", "/x", "-model", "lenet5"}, "-model cannot be combined with -resume"},
 		{"resume with overwrite", []string{"train", "-resume", "/x", "-overwrite"}, "-overwrite does not apply to -resume"},
 		{"negative keep", []string{"train", "-csv", "iris", "-keep", "-1"}, "-keep must be between 0 and 1000"},
+		{"tiny validation split", []string{"train", "-csv", "iris", "-val-split", "0.01"}, "modelcard: validation split 0.01 of the 120 training rows leaves 119 for training and 1 for validation; each needs at least 2 rows"},
+		{"huge test split", []string{"train", "-csv", "iris", "-split", "0.99"}, "modelcard: test split 0.99 of the 150 rows leaves 1 for training and 149 for testing"},
 		{"unwritable out", []string{"train", "-csv", "iris", "-out", "/proc/self"}, "out folder /proc/self is not writable"},
 	}
 	for _, tc := range tests {

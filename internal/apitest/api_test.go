@@ -239,6 +239,11 @@ func TestNoPanicAcrossTheAPI(t *testing.T) {
 			"EvaluateReport nil card": func() error {
 				return errOf(recipes.EvaluateReport(ctx, fx.model, nil, good, 2))
 			},
+			"EvaluateReport wrong class names": func() error {
+				c := *fx.card
+				c.ClassNames = []string{"a", "b", "c", "d"}
+				return errOf(recipes.EvaluateReport(ctx, fx.model, &c, good, 2))
+			},
 			"RegressionMetrics unscaled": func() error { return errOf(fx.trainer.RegressionMetrics(ctx, good, 2)) },
 			"LoadCheckpoint missing":     func() error { return errOf(recipes.LoadCheckpoint(filepath.Join(t.TempDir(), "none"))) },
 			"LoadCheckpoint model file":  func() error { return errOf(recipes.LoadCheckpoint(fx.file)) },
@@ -262,6 +267,11 @@ func TestNoPanicAcrossTheAPI(t *testing.T) {
 			"File nil model":        func() error { return errOf(zoo.File(nil, nil, nil)) },
 			"File mismatched card": func() error {
 				return errOf(zoo.File(fx.model, &modelcard.Card{Dataset: "mnist", Shape: []int{5}}, nil))
+			},
+			"File wrong class names": func() error {
+				c := *fx.card
+				c.ClassNames = []string{"a"}
+				return errOf(zoo.File(fx.model, &c, nil))
 			},
 			"Save nil model":          func() error { return zoo.Save(filepath.Join(t.TempDir(), "m"), nil, nil) },
 			"Save into no folder":     func() error { return zoo.Save(filepath.Join(t.TempDir(), "no", "m"), fx.model, nil) },
