@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -43,5 +44,37 @@ func TestCompileBoundsTheGraph(t *testing.T) {
 	}
 	if _, err := Compile(m, Mode(7), 1, nil); err == nil {
 		t.Error("an unknown mode compiled")
+	}
+}
+
+// Graphs of different models compile at once without racing: Gorgonia's
+// operator groups are package state, so Compile serialises graph building
+// (run with -race: CI does).
+func TestConcurrentCompiles(t *testing.T) {
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m, err := NewBuilder([]int{6}, rand.New(rand.NewPCG(uint64(i), 1))).Dense("d1", 5).ReLU("r").Dense("d2", 3).Build()
+			if err != nil {
+				errs <- err
+				return
+			}
+			p, err := Compile(m, Training, 4, SoftmaxCrossEntropy{})
+			if err != nil {
+				errs <- err
+				return
+			}
+			errs <- p.Close()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
 	}
 }
