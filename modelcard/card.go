@@ -2,6 +2,7 @@ package modelcard
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -150,9 +151,15 @@ const (
 	maxNameLen = 256
 )
 
+// errNoCard is the error of a method called on a nil *Card.
+var errNoCard = errors.New("modelcard: no card")
+
 // Validate checks the card on its own: a known task, a positive input
 // shape, and normalisation, names and scales that make sense.
 func (c *Card) Validate() error {
+	if c == nil {
+		return errNoCard
+	}
 	switch c.Task {
 	case "", Classify, Regress:
 	default:
@@ -215,6 +222,12 @@ func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 // input shape and number of outputs: the same input shape, one class name
 // per output of a classifier that has names, one output for regression.
 func (c *Card) CheckModel(input []int, outputs int) error {
+	if c == nil {
+		return errNoCard
+	}
+	if outputs < 1 {
+		return fmt.Errorf("modelcard: a model with %d outputs", outputs)
+	}
 	if fmt.Sprint(input) != fmt.Sprint(c.Shape) {
 		return fmt.Errorf("modelcard: the model takes input %v, its card says %v", input, c.Shape)
 	}

@@ -1,6 +1,7 @@
 package modelcard
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -31,6 +32,9 @@ func (d *Data) Validation() loader.Dataset {
 // dataset ("" for MNIST: the copy in the Go module cache); tables are read
 // from the card's CSV source and split as they were for training.
 func (c *Card) Data(dir string) (*Data, error) {
+	if c == nil {
+		return nil, errNoCard
+	}
 	switch c.Dataset {
 	case MNISTDataset:
 		return c.mnistData(dir)
@@ -189,7 +193,7 @@ func (c *Card) splitTable() (train, val, test *csvdata.Table, err error) {
 		split = t.StratifiedSplit
 	}
 	if train, test, err = split(c.Split, c.SplitSeed); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, splitError("test split", "rows", "testing", err)
 	}
 	if c.ValSplit > 0 {
 		split = train.RandomSplit
@@ -197,7 +201,7 @@ func (c *Card) splitTable() (train, val, test *csvdata.Table, err error) {
 			split = train.StratifiedSplit
 		}
 		if train, val, err = split(c.ValSplit, c.SplitSeed+1); err != nil {
-			return nil, nil, nil, fmt.Errorf("validation split: %w", err)
+			return nil, nil, nil, splitError("validation split", "training rows", "validation", err)
 		}
 	}
 	return train, val, test, nil
@@ -260,4 +264,15 @@ func (s *ScaledTargets) RawTarget(i int) float32 {
 	var v [1]float32
 	s.Regression.Target(i, v[:])
 	return v[0]
+}
+
+// splitError says which split of a table is too small for its rows, in
+// the card's terms (test split, validation split).
+func splitError(which, rows, part string, err error) error {
+	var se *csvdata.SplitSizeError
+	if !errors.As(err, &se) {
+		return fmt.Errorf("modelcard: %s: %w", which, err)
+	}
+	return fmt.Errorf("modelcard: %s %v of the %d %s leaves %d for training and %d for %s; each needs at least %d rows",
+		which, se.Fraction, se.Rows, rows, se.Train, se.Test, part, csvdata.MinPartRows)
 }

@@ -96,7 +96,9 @@ func NewConv2D(name string, in, out int, kernel, stride, padding [2]int, bias bo
 		return nil, err
 	}
 	area := kernel[0] * kernel[1]
-	init(rng, in*area, out*area, w.Data())
+	if err := initialize(fmt.Sprintf("conv2d %q", name), init, rng, in*area, out*area, w.Data()); err != nil {
+		return nil, err
+	}
 	c := &Conv2D{name: name, in: in, out: out, win: win, Weight: w}
 	if bias {
 		if c.Bias, err = NewParam(name+"/bias", true, out); err != nil {

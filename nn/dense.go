@@ -31,7 +31,9 @@ func NewDense(name string, in, out int, init Initializer, rng *rand.Rand) (*Dens
 	if err != nil {
 		return nil, err
 	}
-	init(rng, in, out, w.Data())
+	if err := initialize(fmt.Sprintf("dense %q", name), init, rng, in, out, w.Data()); err != nil {
+		return nil, err
+	}
 	return &Dense{name: name, in: in, out: out, Weight: w, Bias: b}, nil
 }
 

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 )
@@ -51,4 +52,20 @@ func normal(rng *rand.Rand, std float64, dst []float32) {
 	for i := range dst {
 		dst[i] = float32(rng.NormFloat64() * std)
 	}
+}
+
+// initialize fills dst with init. An initializer that draws from a nil
+// source panics inside math/rand; that becomes an error here, so that a
+// missing source is reported rather than crashing (Zeros needs none).
+func initialize(layer string, init Initializer, rng *rand.Rand, fanIn, fanOut int, dst []float32) (err error) {
+	if init == nil {
+		return fmt.Errorf("nn: %s needs an initializer", layer)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("nn: %s: the initializer failed (no random source?): %v", layer, r)
+		}
+	}()
+	init(rng, fanIn, fanOut, dst)
+	return nil
 }

@@ -3,6 +3,8 @@ package nn
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
+	"sync"
 
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
@@ -35,13 +37,27 @@ type Program struct {
 
 // Compile builds a program for model. loss may be nil for an evaluation
 // program that only produces outputs.
+//
+// The values of the graph's nodes, for every sample of the batch, may hold
+// at most MaxGraphValues elements in all: an absurd input shape or batch is
+// an error before the input or the machine is allocated.
 func Compile(model Model, mode Mode, batch int, loss Loss) (p *Program, err error) {
+	if model == nil || isNilPointer(model) {
+		return nil, fmt.Errorf("nn: compile: no model")
+	}
 	if batch <= 0 {
 		return nil, fmt.Errorf("nn: batch size must be positive, got %d", batch)
 	}
-	if mode == Training && loss == nil {
+	if mode != Training && mode != Evaluation {
+		return nil, fmt.Errorf("nn: unknown mode %d", mode)
+	}
+	if mode == Training && (loss == nil || isNilPointer(loss)) {
 		return nil, fmt.Errorf("nn: a training program needs a loss")
 	}
+	// Building a graph touches Gorgonia's package-level state (operator
+	// groups), so two compiles must not overlap.
+	compileMu.Lock()
+	defer compileMu.Unlock()
 	defer catch(&err, "nn: compile")
 	g := newGraph(mode, batch)
 	inShape := append([]int{batch}, model.InputShape()...)
@@ -54,8 +70,9 @@ func Compile(model Model, mode Mode, batch int, loss Loss) (p *Program, err erro
 		return nil, fmt.Errorf("nn: input: %w", err)
 	}
 	p = &Program{Mode: mode, Batch: batch, graph: g, outDims: outShape[1]}
-	p.x = tensor.New(tensor.WithShape(inShape...), tensor.WithBacking(make([]float32, xSize)))
-	xNode := G.NewTensor(g.ExprGraph, tensor.Float32, len(inShape), G.WithShape(inShape...), G.WithName("input"), G.WithValue(p.x))
+	// The input's value is allocated once the whole graph's size is known
+	// to be within MaxGraphValues.
+	xNode := G.NewTensor(g.ExprGraph, tensor.Float32, len(inShape), G.WithShape(inShape...), G.WithName("input"))
 	g.input = xNode
 	p.outputs, err = model.Forward(g, xNode)
 	if err != nil {
@@ -97,8 +114,50 @@ func Compile(model Model, mode Mode, batch int, loss Loss) (p *Program, err erro
 		}
 		opts = append(opts, G.BindDualValues(p.pnodes...))
 	}
+	if err := checkGraphSize(g.ExprGraph, batch); err != nil {
+		return nil, err
+	}
+	p.x = tensor.New(tensor.WithShape(inShape...), tensor.WithBacking(make([]float32, xSize)))
+	if err := G.Let(xNode, p.x); err != nil {
+		return nil, errors.Wrap(err, "nn: bind the input")
+	}
 	p.vm = G.NewTapeMachine(g.ExprGraph, opts...)
 	return p, nil
+}
+
+// MaxGraphValues bounds the values a compiled program's nodes hold in all,
+// counted from their shapes before the machine allocates anything: 2^30
+// float32 values, 4 GiB. The count is an upper bound (nodes that share
+// memory count twice): the CIFAR VGG's training graph at batch 128 counts
+// 336 million. It stops an absurd input shape or batch size, not a merely
+// large one.
+const MaxGraphValues = 1 << 30
+
+var compileMu sync.Mutex
+
+// checkGraphSize sums the elements of every node's shape.
+func checkGraphSize(g *G.ExprGraph, batch int) error {
+	total := 0
+	for _, n := range g.AllNodes() {
+		size := 1
+		for _, d := range n.Shape() {
+			if d > 0 && size > MaxGraphValues/d {
+				size = MaxGraphValues + 1
+				break
+			}
+			size *= max(d, 1)
+		}
+		if total += size; total > MaxGraphValues {
+			return fmt.Errorf("nn: compile: the graph for a batch of %d holds more than %d values (%d nodes); use a smaller batch or input", batch, MaxGraphValues, len(g.AllNodes()))
+		}
+	}
+	return nil
+}
+
+// isNilPointer reports a nil pointer inside an interface.
+func isNilPointer(v any) bool {
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
 }
 
 func sameShape(a tensor.Shape, b []int) bool {

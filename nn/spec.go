@@ -101,15 +101,8 @@ func FromArchitecture(a Architecture, rng *rand.Rand) (*Sequential, error) {
 	if rng == nil {
 		return nil, fmt.Errorf("nn: architecture needs a random source for the initial weights")
 	}
-	total := 0
-	for i, spec := range a.Layers {
-		n, err := spec.paramCount()
-		if err != nil {
-			return nil, fmt.Errorf("nn: layer %d (%s): %w", i+1, spec.Name, err)
-		}
-		if total += n; total > MaxParams {
-			return nil, fmt.Errorf("nn: architecture has more than %d parameters (at layer %d, %s)", MaxParams, i+1, spec.Name)
-		}
+	if _, err := a.ParamCount(); err != nil {
+		return nil, err
 	}
 	layers := make([]Layer, 0, len(a.Layers))
 	for i, spec := range a.Layers {
@@ -120,6 +113,26 @@ func FromArchitecture(a Architecture, rng *rand.Rand) (*Sequential, error) {
 		layers = append(layers, l)
 	}
 	return NewSequential(a.InputShape, layers...)
+}
+
+// ParamCount returns the number of parameter values FromArchitecture
+// allocates for a, computed from the specs alone, or an error for more than
+// MaxLayers layers, MaxParams parameters or a spec it cannot read.
+func (a Architecture) ParamCount() (int, error) {
+	if len(a.Layers) > MaxLayers {
+		return 0, fmt.Errorf("nn: architecture has %d layers, more than %d", len(a.Layers), MaxLayers)
+	}
+	total := 0
+	for i, spec := range a.Layers {
+		n, err := spec.paramCount()
+		if err != nil {
+			return 0, fmt.Errorf("nn: layer %d (%s): %w", i+1, spec.Name, err)
+		}
+		if total += n; total > MaxParams {
+			return 0, fmt.Errorf("nn: architecture has more than %d parameters (at layer %d, %s)", MaxParams, i+1, spec.Name)
+		}
+	}
+	return total, nil
 }
 
 // Layer configurations as they appear in a LayerSpec.
@@ -318,7 +331,10 @@ func (spec LayerSpec) paramCount() (int, error) {
 			return 0, err
 		}
 		w, err := mul(c.OutChannels, c.InChannels, c.Kernel[0], c.Kernel[1])
-		return w + c.OutChannels, err
+		if c.Bias {
+			w += c.OutChannels
+		}
+		return w, err
 	case "BatchNorm1D", "BatchNorm2D":
 		var c BatchNormConfig
 		if err := decodeConfig(spec, &c); err != nil {

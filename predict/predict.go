@@ -147,6 +147,9 @@ func (p *Predictor) Close() error {
 // row-major [rows, OutputSize()]. A row's outputs do not depend on the
 // other rows of the call.
 func (p *Predictor) Predict(ctx context.Context, x []float32) ([]float32, error) {
+	if ctx == nil {
+		return nil, fmt.Errorf("predict: no context")
+	}
 	p.life.RLock()
 	defer p.life.RUnlock()
 	if p.closed {
@@ -170,6 +173,11 @@ func (p *Predictor) Predict(ctx context.Context, x []float32) ([]float32, error)
 // run runs n rows through a program whose batch is n rounded up to a power
 // of two (the padding rows are zeros), appending their outputs to out.
 func (p *Predictor) run(ctx context.Context, x []float32, n int, out []float32) ([]float32, error) {
+	// A select with a free slot and a done context picks either at
+	// random: check the context first, so a cancelled call always fails.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	size := 1 << bits.Len(uint(n-1))
 	pl := p.pool(size)
 	select {

@@ -141,5 +141,5 @@ func decodeState(who string, data []byte, state any, b *best) error {
 
 // continuing reports whether r continues a trainer's earlier training (a
 // second Fit, or a resumed checkpoint), whose callback state carries on; a
-// Fit from epoch 0 starts callback state afresh.
-func continuing(r *Run) bool { return r.Trainer.Epoch > 0 }
+// Fit from the start of epoch 1 starts callback state afresh.
+func continuing(r *Run) bool { return r.Trainer.Epoch > 0 || r.Trainer.position != nil }

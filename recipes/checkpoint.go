@@ -41,7 +41,12 @@ type Stateful interface {
 // parameters and card (Trainer.Card), the optimizer's state tensors (named "optim/<param>/<slot>"),
 // and metadata holding the epoch, step, random source, optimizer settings
 // and the state of every Stateful callback. extra metadata is added as given.
+// A trainer stopped in the middle of an epoch (InEpoch) also saves where
+// (KeyPosition), so that the checkpoint resumes that epoch exactly.
 func (t *Trainer) CheckpointFile(callbacks []Callback, extra map[string]string) (*modelfile.File, error) {
+	if err := t.ready(true); err != nil {
+		return nil, err
+	}
 	m, ok := t.Model.(zoo.Model)
 	if !ok {
 		return nil, fmt.Errorf("recipes: checkpoints need a model that describes itself (a zoo.Model, such as any *nn.Sequential of gozoo's layers), got %T", t.Model)
@@ -91,8 +96,15 @@ func (t *Trainer) CheckpointFile(callbacks []Callback, extra map[string]string) 
 	if jsonErr != nil {
 		return nil, jsonErr
 	}
+	if t.position != nil {
+		pos, err := t.position.marshal()
+		if err != nil {
+			return nil, fmt.Errorf("recipes: checkpoint metadata: %w", err)
+		}
+		meta[KeyPosition] = pos
+	}
 	for k, v := range extra {
-		if _, taken := meta[k]; taken {
+		if _, taken := meta[k]; taken || k == KeyPosition {
 			return nil, fmt.Errorf("recipes: metadata key %q is reserved", k)
 		}
 		meta[k] = v
@@ -131,8 +143,13 @@ type Checkpoint struct {
 	Optimizer optim.Optimizer
 	Epoch     int
 	Step      int64
-	File      *modelfile.File
+	// Batch and Batches are, for a checkpoint written in the middle of an
+	// epoch, the batches of epoch Epoch+1 already trained and its total;
+	// both are 0 at an epoch boundary.
+	Batch, Batches int
+	File           *modelfile.File
 
+	position  *epochPosition
 	rngState  []byte
 	callbacks map[string]json.RawMessage
 }
@@ -170,6 +187,15 @@ func checkpointFromFile(f *modelfile.File) (*Checkpoint, error) {
 	if err := (&rand.PCG{}).UnmarshalBinary(ck.rngState); err != nil {
 		return nil, fmt.Errorf("recipes: checkpoint random state: %w", err)
 	}
+	if raw, ok := meta[KeyPosition]; ok {
+		if ck.position, err = decodePosition(raw); err != nil {
+			return nil, err
+		}
+		if ck.position.Epoch != ck.Epoch+1 {
+			return nil, fmt.Errorf("recipes: checkpoint of epoch %d holds a position in epoch %d", ck.Epoch, ck.position.Epoch)
+		}
+		ck.Batch, ck.Batches = ck.position.Batch, ck.position.Batches
+	}
 	if err := json.Unmarshal([]byte(meta[KeyCallbacks]), &ck.callbacks); err != nil {
 		return nil, fmt.Errorf("recipes: checkpoint callback state: %w", err)
 	}
@@ -205,6 +231,12 @@ func checkpointFromFile(f *modelfile.File) (*Checkpoint, error) {
 // Trainer returns a trainer that continues the checkpointed run: same
 // model, optimizer state, counters and random source.
 func (ck *Checkpoint) Trainer(loss nn.Loss) (*Trainer, error) {
+	if ck == nil || ck.File == nil || isNil(ck.Model) || isNil(ck.Optimizer) {
+		return nil, fmt.Errorf("recipes: checkpoint is empty (load it with LoadCheckpoint)")
+	}
+	if isNil(loss) {
+		return nil, fmt.Errorf("recipes: resuming a checkpoint needs a loss")
+	}
 	if name := ck.File.Metadata[KeyLoss]; name != "" && name != loss.Name() {
 		return nil, fmt.Errorf("recipes: checkpoint was trained with loss %s, not %s", name, loss.Name())
 	}
@@ -216,13 +248,24 @@ func (ck *Checkpoint) Trainer(loss nn.Loss) (*Trainer, error) {
 		return nil, fmt.Errorf("recipes: checkpoint random state: %w", err)
 	}
 	t.Epoch, t.Step, t.Card = ck.Epoch, ck.Step, ck.Card
+	if ck.position != nil {
+		p := *ck.position
+		p.Shuffle = append([]byte(nil), p.Shuffle...)
+		t.position = &p
+	}
 	return t, nil
 }
 
 // RestoreCallbacks gives each Stateful callback the state saved under its
 // key, if any.
 func (ck *Checkpoint) RestoreCallbacks(callbacks []Callback) error {
-	for _, c := range callbacks {
+	if ck == nil {
+		return fmt.Errorf("recipes: no checkpoint to restore callbacks from")
+	}
+	for i, c := range callbacks {
+		if isNil(c) {
+			return fmt.Errorf("recipes: callback %d is nil", i+1)
+		}
 		s, ok := c.(Stateful)
 		if !ok {
 			continue

@@ -2,10 +2,18 @@ package recipes
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gozoo/gozoo/io/modelfile"
 )
 
 // ModelCheckpoint writes training checkpoints (Trainer.SaveCheckpoint) at
@@ -44,6 +52,14 @@ type ModelCheckpoint struct {
 	SaveBest, SaveLast bool
 	// Every is the interval in epochs of the last checkpoint; default 1.
 	Every int
+	// Keep is how many "last" checkpoints are kept: the newest at its path
+	// and, when Keep > 1, the Keep-1 before it beside it, named after it
+	// with the epoch they hold (last-3.safetensors, or
+	// checkpoint-3.safetensors for a Path of checkpoint.safetensors). Each
+	// save turns the file it replaces into such a copy (a hard link where
+	// the file system has them) and removes the oldest; RotatedCheckpoints
+	// lists them. 0 and 1 keep the newest only.
+	Keep int
 	// Extra is metadata added to every file.
 	Extra map[string]string
 
@@ -59,6 +75,8 @@ func (c *ModelCheckpoint) Validate() error {
 		return fmt.Errorf("recipes: model checkpoint saves nothing: set SaveLast, SaveBest or both")
 	case c.Every < 0:
 		return fmt.Errorf("recipes: model checkpoint interval %d is negative", c.Every)
+	case c.Keep < 0 || c.Keep > maxKeep:
+		return fmt.Errorf("recipes: model checkpoint keep must be in 0..%d, got %d", maxKeep, c.Keep)
 	}
 	return c.Monitor.validate("model checkpoint")
 }
@@ -149,7 +167,22 @@ func (c *ModelCheckpoint) save(r *Run, name string, epoch int) error {
 			}
 		}
 	}
-	return r.Trainer.SaveCheckpoint(path, r.Options.Callbacks, c.Extra)
+	keep := 1
+	if name == "last" {
+		keep = max(c.Keep, 1)
+	}
+	if keep > 1 {
+		if err := rotate(path, epoch); err != nil {
+			return err
+		}
+	}
+	if err := r.Trainer.SaveCheckpoint(path, r.Options.Callbacks, c.Extra); err != nil {
+		return err
+	}
+	if keep > 1 {
+		return prune(path, epoch, keep-1)
+	}
+	return nil
 }
 
 // StateKey is "model_checkpoint": a checkpoint holds one ModelCheckpoint.
@@ -163,5 +196,108 @@ func (c *ModelCheckpoint) UnmarshalState(data []byte) error {
 		return err
 	}
 	c.state = s
+	return nil
+}
+
+// maxKeep bounds ModelCheckpoint.Keep.
+const maxKeep = 1000
+
+// RotatedPath is where ModelCheckpoint keeps the checkpoint of epoch that
+// path held before a newer one replaced it: path with "-EPOCH" before its
+// extension.
+func RotatedPath(path string, epoch int) string {
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + "-" + strconv.Itoa(epoch) + ext
+}
+
+// RotatedCheckpoint is an older checkpoint kept beside path.
+type RotatedCheckpoint struct {
+	Path  string
+	Epoch int
+}
+
+// RotatedCheckpoints lists the files RotatedPath names for path that
+// exist, newest (highest epoch) first.
+func RotatedCheckpoints(path string) ([]RotatedCheckpoint, error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	ext := filepath.Ext(base)
+	prefix := strings.TrimSuffix(base, ext) + "-"
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("recipes: checkpoints beside %s: %w", path, err)
+	}
+	var out []RotatedCheckpoint
+	for _, e := range entries {
+		name := e.Name()
+		digits, ok := strings.CutPrefix(name, prefix)
+		if !ok || !strings.HasSuffix(digits, ext) || !e.Type().IsRegular() {
+			continue
+		}
+		digits = strings.TrimSuffix(digits, ext)
+		epoch, err := strconv.Atoi(digits)
+		if err != nil || epoch < 0 || strconv.Itoa(epoch) != digits {
+			continue
+		}
+		out = append(out, RotatedCheckpoint{Path: filepath.Join(dir, name), Epoch: epoch})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Epoch > out[j].Epoch })
+	return out, nil
+}
+
+// rotate keeps the checkpoint at path, if it holds an epoch before epoch,
+// as RotatedPath(path, its epoch), before a new one replaces it. A file at
+// path that is not a readable checkpoint is not kept.
+func rotate(path string, epoch int) error {
+	meta, err := modelfile.ReadMetadata(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return nil // nothing worth keeping
+	}
+	old, err := strconv.Atoi(meta[KeyEpoch])
+	if err != nil || old < 0 || old >= epoch || meta[KeyCheckpoint] != "1" {
+		return nil
+	}
+	dst := RotatedPath(path, old)
+	if err := os.Remove(dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("recipes: model checkpoint: %w", err)
+	}
+	if err := os.Link(path, dst); err == nil {
+		return nil
+	}
+	// No hard links here: copy the file.
+	src, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("recipes: model checkpoint: %w", err)
+	}
+	defer src.Close() // read-only
+	if err := modelfile.WriteAtomic(dst, func(w io.Writer) error { _, err := io.Copy(w, src); return err }); err != nil {
+		return fmt.Errorf("recipes: model checkpoint: keep %s: %w", dst, err)
+	}
+	return nil
+}
+
+// prune removes the rotated copies of path beyond the newest keep before
+// epoch, and any of epoch or later: a run that continues from an earlier
+// checkpoint replaces the later ones it retrains.
+func prune(path string, epoch, keep int) error {
+	rotated, err := RotatedCheckpoints(path)
+	if err != nil {
+		return err
+	}
+	kept := 0
+	for _, r := range rotated {
+		if r.Epoch < epoch && kept < keep {
+			kept++
+			continue
+		}
+		if err := os.Remove(r.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("recipes: model checkpoint: %w", err)
+		}
+	}
 	return nil
 }

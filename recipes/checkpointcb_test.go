@@ -140,3 +140,56 @@ func TestModelCheckpointRefusesNonFiniteParameters(t *testing.T) {
 		t.Fatalf("last checkpoint: %v, %v; want epoch 1", ck, err)
 	}
 }
+
+// With Keep 3, five epochs leave the newest checkpoint and the two before
+// it, each holding its epoch's parameters; a run continued from an earlier
+// one replaces the later copies it retrains.
+func TestModelCheckpointKeepsTheLastN(t *testing.T) {
+	train := newBlobs(60, 1)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "checkpoint.safetensors")
+	sc := &script{values: []float64{1, 1, 1, 1, 1}}
+	mc := &ModelCheckpoint{Path: func(string, int) string { return path }, SaveLast: true, Keep: 3}
+	tr := newTestTrainer(t, 1)
+	if _, err := tr.Fit(context.Background(), train, FitOptions{Epochs: 5, BatchSize: 20, Callbacks: []Callback{sc, mc}}); err != nil {
+		t.Fatal(err)
+	}
+	rotated, err := RotatedCheckpoints(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rotated) != 2 || rotated[0].Epoch != 4 || rotated[1].Epoch != 3 || rotated[0].Path != filepath.Join(dir, "checkpoint-4.safetensors") {
+		t.Fatalf("rotated checkpoints %+v, want epochs 4 and 3", rotated)
+	}
+	for _, f := range []struct {
+		path  string
+		epoch int
+	}{{path, 5}, {rotated[0].Path, 4}, {rotated[1].Path, 3}} {
+		ck, resumed := resume(t, f.path)
+		if ck.Epoch != f.epoch || !sameBits(paramBits(resumed), sc.snaps[f.epoch]) {
+			t.Errorf("%s holds epoch %d, want epoch %d's parameters", filepath.Base(f.path), ck.Epoch, f.epoch)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 3 {
+		t.Errorf("folder holds %d files, want 3", len(entries))
+	}
+
+	// Continue from epoch 3 to 4: the epoch-5 checkpoint is replaced (not
+	// kept: it is ahead of the new run) and checkpoint-4, retrained, goes.
+	_, again := resume(t, rotated[1].Path)
+	mc2 := &ModelCheckpoint{Path: func(string, int) string { return path }, SaveLast: true, Keep: 3}
+	if _, err := again.Fit(context.Background(), train, FitOptions{Epochs: 4, BatchSize: 20, Callbacks: []Callback{mc2}}); err != nil {
+		t.Fatal(err)
+	}
+	rotated, _ = RotatedCheckpoints(path)
+	if len(rotated) != 1 || rotated[0].Epoch != 3 {
+		t.Errorf("after continuing from epoch 3: rotated %+v, want epoch 3 only", rotated)
+	}
+	if ck, _ := resume(t, path); ck.Epoch != 4 {
+		t.Errorf("newest checkpoint holds epoch %d, want 4", ck.Epoch)
+	}
+	if err := (&ModelCheckpoint{Dir: dir, SaveLast: true, Keep: -1}).Validate(); err == nil {
+		t.Error("a negative Keep is valid")
+	}
+}

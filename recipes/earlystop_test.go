@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -153,4 +154,58 @@ func TestEarlyStoppingState(t *testing.T) {
 			t.Errorf("state %s: no error", bad)
 		}
 	}
+}
+
+// RestoreBest puts back every parameter, BatchNorm's running mean and
+// variance (not trainable, moved by the forward pass) included, as of the
+// best epoch. Each tensor is checked by name; the running statistics must
+// have moved after the best epoch, or the check would prove nothing.
+func TestEarlyStoppingRestoresRunningStatistics(t *testing.T) {
+	train, val := newBlobs(90, 3), newBlobs(30, 4)
+	tr := dropoutTrainer(t) // dense, BatchNorm1D, ReLU, dropout, dense
+	snaps := &paramSnaps{}
+	sc := &script{values: []float64{1, 0.5, 0.9, 0.8, 0.7}}
+	stop := &EarlyStopping{Patience: 3, RestoreBest: true}
+	if _, err := tr.Fit(context.Background(), train, FitOptions{Epochs: 10, BatchSize: 16, Validation: val,
+		Callbacks: []Callback{sc, snaps, stop}}); err != nil {
+		t.Fatal(err)
+	}
+	if stop.StoppedEpoch != 5 || stop.RestoredEpoch != 2 {
+		t.Fatalf("stopped after %d, restored %d; want 5 and 2", stop.StoppedEpoch, stop.RestoredEpoch)
+	}
+	best, last := snaps.byEpoch[2], snaps.byEpoch[5]
+	stats := 0
+	for _, p := range tr.Model.Params() {
+		got := slices.Clone(p.Data())
+		if !slices.Equal(got, best[p.Name]) {
+			t.Errorf("%s is not restored to epoch 2", p.Name)
+		}
+		if !p.Trainable {
+			stats++
+			if slices.Equal(best[p.Name], last[p.Name]) {
+				t.Errorf("%s did not change after epoch 2", p.Name)
+			}
+		}
+	}
+	if stats != 2 {
+		t.Errorf("%d non-trainable parameters, want BatchNorm's running mean and variance", stats)
+	}
+}
+
+// paramSnaps records every parameter by name at each epoch's end.
+type paramSnaps struct {
+	BaseCallback
+	byEpoch map[int]map[string][]float32
+}
+
+func (s *paramSnaps) OnEpochEnd(r *Run, e *EpochStats) error {
+	if s.byEpoch == nil {
+		s.byEpoch = map[int]map[string][]float32{}
+	}
+	m := map[string][]float32{}
+	for _, p := range r.Trainer.Model.Params() {
+		m[p.Name] = slices.Clone(p.Data())
+	}
+	s.byEpoch[e.Epoch] = m
+	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/gozoo/gozoo/io/loader"
-	"github.com/gozoo/gozoo/metrics"
 )
 
 // ErrStopTraining, returned by a callback, ends Fit cleanly after the current
@@ -117,10 +116,31 @@ func (h *History) Last() (EpochStats, bool) {
 // Fit trains the model on train until opts.Epochs epochs are complete,
 // shuffling with the trainer's seeded source and using every sample each
 // epoch (the last partial batch included). Cancelling ctx stops it between
-// steps and returns the history so far with ctx's error.
+// steps and returns the history so far with ctx's error; the trainer then
+// remembers where in the epoch it stopped (InEpoch), checkpoints save it,
+// and the next Fit, on this trainer or one from such a checkpoint, replays
+// the epoch's shuffle and continues with its next batch, so that the
+// parameters end as those of an uninterrupted run, bit for bit. It returns
+// ErrInUse while another call runs on the trainer.
 func (t *Trainer) Fit(ctx context.Context, train loader.Dataset, opts FitOptions) (*History, error) {
+	if err := t.ready(true); err != nil {
+		return nil, err
+	}
+	if ctx == nil {
+		return nil, fmt.Errorf("recipes: Fit needs a context")
+	}
+	leave, err := t.guard.enterFit()
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
 	if err := opts.Validate(); err != nil {
 		return nil, err
+	}
+	for i, c := range opts.Callbacks {
+		if isNil(c) {
+			return nil, fmt.Errorf("recipes: callback %d is nil", i+1)
+		}
 	}
 	if err := t.checkData(train, true); err != nil {
 		return nil, err
@@ -135,18 +155,12 @@ func (t *Trainer) Fit(ctx context.Context, train loader.Dataset, opts FitOptions
 	}
 	hist := &History{}
 	run := &Run{Trainer: t, Options: &opts, History: hist}
-	if err := run.each(func(c Callback) error { return c.OnTrainBegin(run) }); err != nil {
+	each := func(f func(Callback) error) error { return t.guard.callbacks(func() error { return run.each(f) }) }
+	if err := each(func(c Callback) error { return c.OnTrainBegin(run) }); err != nil {
 		return hist, stopErr(err)
 	}
-	var conf *metrics.Confusion
-	if t.Loss.Classification() {
-		var err error
-		if conf, err = metrics.NewConfusion(t.Model.OutputShape()[0]); err != nil {
-			return hist, err
-		}
-	}
 	for t.Epoch < opts.Epochs {
-		stats, err := t.fitEpoch(ctx, run, train, conf)
+		stats, err := t.fitEpoch(ctx, run, train, each)
 		if errors.Is(err, ErrStopTraining) {
 			break // OnTrainEnd still runs
 		}
@@ -156,7 +170,7 @@ func (t *Trainer) Fit(ctx context.Context, train loader.Dataset, opts FitOptions
 		hist.Epochs = append(hist.Epochs, *stats)
 		// Every callback sees the epoch end, even after one asked to stop.
 		stop := false
-		err = run.each(func(c Callback) error {
+		err = each(func(c Callback) error {
 			err := c.OnEpochEnd(run, &hist.Epochs[len(hist.Epochs)-1])
 			if errors.Is(err, ErrStopTraining) {
 				stop, err = true, nil
@@ -170,7 +184,7 @@ func (t *Trainer) Fit(ctx context.Context, train loader.Dataset, opts FitOptions
 			break
 		}
 	}
-	return hist, stopErr(run.each(func(c Callback) error { return c.OnTrainEnd(run) }))
+	return hist, stopErr(each(func(c Callback) error { return c.OnTrainEnd(run) }))
 }
 
 func stopErr(err error) error {
@@ -180,60 +194,82 @@ func stopErr(err error) error {
 	return err
 }
 
-func (t *Trainer) fitEpoch(ctx context.Context, run *Run, train loader.Dataset, conf *metrics.Confusion) (*EpochStats, error) {
+// fitEpoch trains one epoch, or the rest of one a cancelled Fit left. A
+// cancel before the first step of a fresh epoch leaves no position: nothing
+// was drawn from the random source yet.
+func (t *Trainer) fitEpoch(ctx context.Context, run *Run, train loader.Dataset, each func(func(Callback) error) error) (*EpochStats, error) {
 	epoch := t.Epoch + 1
-	if err := run.each(func(c Callback) error { return c.OnEpochBegin(run, epoch) }); err != nil {
-		return nil, err
-	}
-	batches, err := loader.Epoch(train.Len(), run.Options.BatchSize, t.rng)
-	if err != nil {
-		return nil, err
-	}
-	start := time.Now()
-	var mean metrics.Mean
-	if conf != nil {
-		conf.Reset()
-	}
-	run.Batches = len(batches)
-	for i, b := range batches {
+	if t.position == nil {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if err := run.each(func(c Callback) error { return c.OnBatchBegin(run, i+1) }); err != nil {
+	}
+	if err := each(func(c Callback) error { return c.OnEpochBegin(run, epoch) }); err != nil {
+		return nil, err
+	}
+	batchSize := run.Options.BatchSize
+	e, err := t.startEpoch(train, batchSize)
+	if err != nil {
+		return nil, err
+	}
+	t.position = nil
+	// Cancelled from here on, the epoch's shuffle has been drawn: record
+	// where it stopped so that the next Fit replays it.
+	stop := func(err error) (*EpochStats, error) {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			t.stopAt(e, train.Len(), batchSize)
+		}
+		return nil, err
+	}
+	start, startSeen := time.Now(), e.seen
+	run.Batches = len(e.batches)
+	classify := t.Loss.Classification()
+	for ; e.next < len(e.batches); e.next++ {
+		i, b := e.next, e.batches[e.next]
+		if err := ctx.Err(); err != nil {
+			return stop(err)
+		}
+		if err := each(func(c Callback) error { return c.OnBatchBegin(run, i+1) }); err != nil {
 			return nil, err
 		}
-		loss, err := t.trainStep(train, b, run.Options, conf)
+		loss, correct, err := t.trainStep(train, b, run.Options, classify)
 		if err != nil {
 			return nil, err
 		}
-		mean.Add(loss, len(b))
-		bs := BatchStats{Epoch: epoch, Batch: i + 1, Batches: len(batches), Size: len(b), Loss: loss, MeanLoss: mean.Value(), Step: t.Step}
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
 			return nil, &NonFiniteLossError{Epoch: epoch, Batch: i + 1, Step: t.Step + 1, Loss: loss}
 		}
 		if limit := run.Options.lossLimit(t.Loss); loss > limit {
 			return nil, &LossLimitError{Epoch: epoch, Batch: i + 1, Step: t.Step + 1, Loss: loss, Limit: limit}
 		}
-		if err := run.each(func(c Callback) error { return c.OnBatchEnd(run, bs) }); err != nil {
+		// The same sums metrics.Mean keeps, held here so that a
+		// checkpoint can carry them across an interrupt exactly.
+		e.lossSum += loss * float64(len(b))
+		e.seen += len(b)
+		e.correct += correct
+		bs := BatchStats{Epoch: epoch, Batch: i + 1, Batches: len(e.batches), Size: len(b), Loss: loss, MeanLoss: e.lossSum / float64(e.seen), Step: t.Step}
+		if err := each(func(c Callback) error { return c.OnBatchEnd(run, bs) }); err != nil {
 			return nil, err
 		}
 	}
 	secs := time.Since(start).Seconds()
-	t.Epoch = epoch
 	stats := &EpochStats{
-		Epoch: epoch, TrainLoss: mean.Value(), LearningRate: t.Optimizer.LearningRate(),
-		Steps: t.Step, Seconds: secs, SamplesPerSec: float64(train.Len()) / secs,
+		Epoch: epoch, TrainLoss: e.lossSum / float64(e.seen), LearningRate: t.Optimizer.LearningRate(),
+		Steps: t.Step, Seconds: secs, SamplesPerSec: float64(e.seen-startSeen) / secs,
 	}
-	if conf != nil {
-		stats.TrainAccuracy = conf.Accuracy()
+	if classify {
+		stats.TrainAccuracy = float64(e.correct) / float64(e.seen)
 	}
 	if run.Options.Validation != nil {
-		ev, err := t.Evaluate(ctx, run.Options.Validation, run.Options.EvalBatchSize)
+		ev, err := t.evaluate(ctx, run.Options.Validation, run.Options.EvalBatchSize)
 		if err != nil {
-			return nil, err
+			// Every batch is trained; a continuation validates and ends
+			// the epoch.
+			return stop(err)
 		}
 		stats.ValLoss, stats.ValAccuracy, stats.ValSamples, stats.Validation = ev.Loss, ev.Accuracy, ev.Samples, ev
 	}
+	t.Epoch = epoch
 	return stats, nil
 }
 

@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/gozoo/gozoo/io/modelfile"
 )
 
 // historyHeader is the header of HistoryLogger's CSV file.
@@ -158,29 +160,13 @@ func (h *HistoryLogger) csvRow(s *EpochStats) []string {
 // writeFileAtomic replaces path with data so that readers see the old file
 // or the new one, never a mix: it writes a temporary file in the same
 // folder, syncs it and renames it over path.
-func writeFileAtomic(path string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+func writeFileAtomic(path string, data []byte) error {
+	err := modelfile.WriteAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("recipes: history: %w", err)
+		return fmt.Errorf("recipes: history %s: %w", path, err)
 	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close() // the first error is the one to report
-			_ = os.Remove(tmp.Name())
-			err = fmt.Errorf("recipes: history %s: %w", path, err)
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return nil
 }

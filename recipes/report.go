@@ -41,6 +41,13 @@ func EvaluateReport(ctx context.Context, model nn.Model, card *modelcard.Card, d
 	if err != nil {
 		return nil, err
 	}
+	// Names of the wrong length would label the classes wrongly; refuse
+	// them rather than leave them out.
+	if out := model.OutputShape(); len(out) != 1 {
+		return nil, fmt.Errorf("recipes: model outputs must be vectors, got per-sample shape %v", out)
+	} else if err := card.CheckModel(model.InputShape(), out[0]); err != nil {
+		return nil, err
+	}
 	defer t.Close()
 	ev, err := t.Evaluate(ctx, ds, batchSize)
 	if err != nil {
@@ -52,7 +59,7 @@ func EvaluateReport(ctx context.Context, model nn.Model, card *modelcard.Card, d
 		if err != nil {
 			return nil, err
 		}
-		if len(card.ClassNames) == ev.Confusion.Classes() {
+		if len(card.ClassNames) > 0 {
 			if rep, err = rep.WithNames(card.ClassNames); err != nil {
 				return nil, err
 			}

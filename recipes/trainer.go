@@ -15,7 +15,10 @@ import (
 )
 
 // Trainer trains and evaluates one model with one loss and one optimizer.
-// It is not safe for concurrent use.
+// It is not safe for concurrent use: Fit, Evaluate, Predict and Close
+// called while another of them runs on another goroutine return ErrInUse
+// instead of racing (a callback may still call Evaluate and Predict from
+// inside Fit).
 type Trainer struct {
 	Model     nn.Model
 	Loss      nn.Loss
@@ -33,6 +36,14 @@ type Trainer struct {
 	// Epoch and Step count completed epochs and optimizer steps.
 	Epoch int
 	Step  int64
+
+	// position is the epoch in progress when Fit was cancelled mid-epoch
+	// (or restored from such a checkpoint), which the next Fit continues.
+	position *epochPosition
+	// epochStart is the random source's state before this epoch's shuffle.
+	epochStart []byte
+
+	guard guard
 
 	programs map[programKey]*nn.Program
 	params   []optim.Param
@@ -69,10 +80,20 @@ func NewTrainer(model nn.Model, loss nn.Loss, opt optim.Optimizer, seed uint64) 
 // Rand returns the trainer's seeded generator, for data augmentation that
 // must be reproducible and resume exactly: draws from it during Fit happen
 // in a fixed order, and its state is saved in checkpoints.
-func (t *Trainer) Rand() *rand.Rand { return t.rng }
+func (t *Trainer) Rand() *rand.Rand {
+	if t.rng == nil && t.Source != nil {
+		t.rng = rand.New(t.Source)
+	}
+	return t.rng
+}
 
 // Close releases every compiled program.
 func (t *Trainer) Close() error {
+	leave, err := t.guard.enter(false)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var first error
 	for k, p := range t.programs {
 		if err := p.Close(); err != nil && first == nil {
@@ -84,6 +105,9 @@ func (t *Trainer) Close() error {
 }
 
 func (t *Trainer) program(mode nn.Mode, batch int, withLoss bool) (*nn.Program, error) {
+	if t.programs == nil {
+		t.programs = map[programKey]*nn.Program{}
+	}
 	key := programKey{mode, batch, withLoss}
 	if p, ok := t.programs[key]; ok {
 		return p, nil
@@ -103,12 +127,15 @@ func (t *Trainer) program(mode nn.Mode, batch int, withLoss bool) (*nn.Program, 
 // checkData verifies that ds fits the model and the loss before any graph
 // runs: Gorgonia panics on shape errors inside a run, where no recover helps.
 func (t *Trainer) checkData(ds loader.Dataset, needTargets bool) error {
-	if ds == nil || ds.Len() == 0 {
+	if isNil(ds) || ds.Len() <= 0 {
 		return fmt.Errorf("recipes: dataset is empty")
 	}
 	want, got := t.Model.InputShape(), ds.InputShape()
 	if fmt.Sprint(want) != fmt.Sprint(got) {
 		return fmt.Errorf("recipes: model takes inputs of shape %v, dataset gives %v", want, got)
+	}
+	if out := t.Model.OutputShape(); len(out) != 1 || out[0] < 1 {
+		return fmt.Errorf("recipes: model outputs must be vectors, got per-sample shape %v", out)
 	}
 	if !needTargets {
 		return nil
@@ -166,6 +193,27 @@ func (t *Trainer) countCorrect(p *nn.Program, ds loader.Dataset, batch []int, co
 	return conf.Update(t.preds, t.labels)
 }
 
+// correctCount returns the number of the batch's argmax predictions that
+// match their labels.
+func (t *Trainer) correctCount(p *nn.Program, ds loader.Dataset, batch []int) (int, error) {
+	c, ok := ds.(loader.Classified)
+	if !ok {
+		return 0, nil
+	}
+	t.labels = growInts(t.labels, len(batch))
+	if err := loader.FillLabels(c, batch, t.labels); err != nil {
+		return 0, err
+	}
+	t.preds = metrics.Argmax(p.Outputs(), p.OutputSize(), t.preds)
+	n := 0
+	for i, l := range t.labels {
+		if t.preds[i] == l {
+			n++
+		}
+	}
+	return n, nil
+}
+
 func growInts(s []int, n int) []int {
 	if cap(s) < n {
 		return make([]int, n)
@@ -173,28 +221,31 @@ func growInts(s []int, n int) []int {
 	return s[:n]
 }
 
-// trainStep runs one optimizer step on a batch and returns its mean loss.
-func (t *Trainer) trainStep(ds loader.Dataset, batch []int, opts *FitOptions, conf *metrics.Confusion) (float64, error) {
+// trainStep runs one optimizer step on a batch and returns its mean loss
+// and, for classification, the number of correct argmax predictions.
+func (t *Trainer) trainStep(ds loader.Dataset, batch []int, opts *FitOptions, classify bool) (loss float64, correct int, err error) {
 	p, err := t.program(nn.Training, len(batch), true)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if err := t.fill(p, ds, batch); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if err := p.Run(t.rng); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	loss := p.Loss()
-	if err := t.countCorrect(p, ds, batch, conf); err != nil {
-		return 0, err
+	loss = p.Loss()
+	if classify {
+		if correct, err = t.correctCount(p, ds, batch); err != nil {
+			return 0, 0, err
+		}
 	}
 	if math.IsNaN(loss) || math.IsInf(loss, 0) || loss > opts.lossLimit(t.Loss) {
 		// Never apply an update computed from a non-finite or diverged loss.
-		return loss, nil
+		return loss, correct, nil
 	}
 	if t.grads, err = p.Grads(t.grads); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	params := p.Params()
 	if len(t.params) != len(params) {
@@ -219,10 +270,10 @@ func (t *Trainer) trainStep(ds loader.Dataset, batch []int, opts *FitOptions, co
 		optim.ClipValue(t.params, opts.ClipValue)
 	}
 	if err := t.Optimizer.Step(t.params); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	t.Step++
-	return loss, nil
+	return loss, correct, nil
 }
 
 // isNil reports whether v is nil or a nil pointer in an interface.
@@ -280,10 +331,26 @@ type Evaluation struct {
 // Evaluate computes the mean loss (and, for classification, the accuracy and
 // confusion matrix) over every sample of ds, last partial batch included. It
 // runs forward-only programs: parameters, gradients, optimizer state and the
-// random source are left exactly as they were.
+// random source are left exactly as they were. A callback may call it from
+// inside Fit; another goroutine gets ErrInUse while Fit runs.
 func (t *Trainer) Evaluate(ctx context.Context, ds loader.Dataset, batchSize int) (*Evaluation, error) {
-	if batchSize <= 0 {
-		return nil, fmt.Errorf("recipes: batch size must be positive, got %d", batchSize)
+	if err := t.ready(false); err != nil {
+		return nil, err
+	}
+	if ctx == nil {
+		return nil, fmt.Errorf("recipes: Evaluate needs a context")
+	}
+	leave, err := t.guard.enter(true)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
+	return t.evaluate(ctx, ds, batchSize)
+}
+
+func (t *Trainer) evaluate(ctx context.Context, ds loader.Dataset, batchSize int) (*Evaluation, error) {
+	if batchSize <= 0 || batchSize > maxBatchSize {
+		return nil, fmt.Errorf("recipes: batch size must be in 1..%d, got %d", maxBatchSize, batchSize)
 	}
 	if err := t.checkData(ds, true); err != nil {
 		return nil, err
@@ -328,10 +395,22 @@ func (t *Trainer) Evaluate(ctx context.Context, ds loader.Dataset, batchSize int
 }
 
 // Predict returns the model's outputs for every sample of ds, row-major
-// [ds.Len(), outputs] (logits for a classifier).
+// [ds.Len(), outputs] (logits for a classifier). Like Evaluate, a callback
+// may call it from inside Fit.
 func (t *Trainer) Predict(ctx context.Context, ds loader.Dataset, batchSize int) ([]float32, error) {
-	if batchSize <= 0 {
-		return nil, fmt.Errorf("recipes: batch size must be positive, got %d", batchSize)
+	if err := t.ready(false); err != nil {
+		return nil, err
+	}
+	if ctx == nil {
+		return nil, fmt.Errorf("recipes: Predict needs a context")
+	}
+	leave, err := t.guard.enter(true)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
+	if batchSize <= 0 || batchSize > maxBatchSize {
+		return nil, fmt.Errorf("recipes: batch size must be in 1..%d, got %d", maxBatchSize, batchSize)
 	}
 	if err := t.checkData(ds, false); err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -152,6 +153,71 @@ func New(kind string, config []byte, rng *rand.Rand) (Model, error) {
 	return nil, fmt.Errorf("%w %q (built in: %s)", ErrUnknownKind, kind, strings.Join(Kinds(), ", "))
 }
 
+// ParamCount returns the number of parameter values a model of kind with
+// this JSON config holds (trainable or not), computed from the config
+// alone: nothing is allocated. An invalid config, an unknown kind and more
+// than nn.MaxParams values are errors.
+func ParamCount(kind string, config []byte) (int, error) {
+	var n int
+	var err error
+	switch kind {
+	case nn.SequentialKind:
+		var a nn.Architecture
+		if err := decodeStrict(config, &a); err != nil {
+			return 0, fmt.Errorf("zoo: %s config: %w", kind, err)
+		}
+		n, err = a.ParamCount()
+	case mlp.Kind:
+		var cfg mlp.Config
+		if err := decodeStrict(config, &cfg); err != nil {
+			return 0, fmt.Errorf("zoo: %s config: %w", kind, err)
+		}
+		n, err = cfg.ParamCount()
+	case cnn.LeNet5Kind:
+		var cfg cnn.LeNet5Config
+		if err := decodeStrict(config, &cfg); err != nil {
+			return 0, fmt.Errorf("zoo: %s config: %w", kind, err)
+		}
+		n, err = cfg.ParamCount()
+	case cnn.VGGKind:
+		var cfg cnn.VGGConfig
+		if err := decodeStrict(config, &cfg); err != nil {
+			return 0, fmt.Errorf("zoo: %s config: %w", kind, err)
+		}
+		n, err = cfg.ParamCount()
+	default:
+		return 0, fmt.Errorf("%w %q (built in: %s)", ErrUnknownKind, kind, strings.Join(Kinds(), ", "))
+	}
+	if err == nil && n > nn.MaxParams {
+		err = fmt.Errorf("zoo: %s config has %d parameters, more than %d", kind, n, nn.MaxParams)
+	}
+	return n, err
+}
+
+// allocSlack is how many values beyond twice the file's a config may ask
+// for before FromFile refuses it unbuilt: enough to name the mismatching
+// tensors of a small model, far from a hostile allocation (4 MiB).
+const allocSlack = 1 << 20
+
+// fileValues counts the parameter values in a model file's tensors (not
+// the optimizer state of a checkpoint).
+func fileValues(f *modelfile.File) int {
+	n := 0
+	for i := range f.Tensors {
+		t := &f.Tensors[i]
+		if !strings.HasPrefix(t.Name, "optim/") {
+			n += max(len(t.Data), len(t.Int8))
+		}
+	}
+	return n
+}
+
+// isNilPointer reports a nil pointer inside an interface.
+func isNilPointer(v any) bool {
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
+}
+
 func decodeStrict(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -170,7 +236,7 @@ func decodeStrict(data []byte, v any) error {
 // metadata is added as given; it may not replace those keys. The card must
 // fit the model (modelcard.Card.CheckModel).
 func File(m Model, card *modelcard.Card, extra map[string]string) (*modelfile.File, error) {
-	if m == nil {
+	if m == nil || isNilPointer(m) {
 		return nil, fmt.Errorf("zoo: no model to save")
 	}
 	cfg, err := m.ConfigJSON()
@@ -274,8 +340,13 @@ func Load(path string) (Model, *modelcard.Card, error) {
 }
 
 // FromFile rebuilds a model and its card (nil if none) from a decoded model
-// file.
+// file. The parameter count the config implies (ParamCount) must equal the
+// values in the file, checked before the model is allocated, so memory
+// stays proportional to the file.
 func FromFile(f *modelfile.File) (Model, *modelcard.Card, error) {
+	if f == nil {
+		return nil, nil, fmt.Errorf("zoo: no model file")
+	}
 	kind, ok := f.Metadata[KeyKind]
 	if !ok {
 		return nil, nil, fmt.Errorf("zoo: file has no %q metadata: not a gozoo model file", KeyKind)
@@ -287,8 +358,21 @@ func FromFile(f *modelfile.File) (Model, *modelcard.Card, error) {
 	if f, err = dequantize(f); err != nil {
 		return nil, nil, err
 	}
+	// The model must hold exactly the file's values (SetWeights checks each
+	// tensor after). A config that asks for more than the file could fill
+	// is refused before the model is allocated, so that a small file cannot
+	// make it allocate gigabytes; one within budget is built, so that
+	// SetWeights can name each tensor that does not fit.
+	config := []byte(f.Metadata[KeyConfig])
+	want, err := ParamCount(kind, config)
+	if err != nil {
+		return nil, nil, err
+	}
+	if have := fileValues(f); want > 2*have+allocSlack {
+		return nil, nil, fmt.Errorf("zoo: the %s config describes %d parameter values, the file holds %d: the weights do not fit the model", kind, want, have)
+	}
 	// The weights are overwritten below; the seed only fills them meanwhile.
-	m, err := New(kind, []byte(f.Metadata[KeyConfig]), rand.New(rand.NewPCG(0, 0)))
+	m, err := New(kind, config, rand.New(rand.NewPCG(0, 0)))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -309,6 +393,9 @@ func FromFile(f *modelfile.File) (Model, *modelcard.Card, error) {
 // LoadWeights fills the parameters of any model, built-in or user-defined,
 // from the file at path.
 func LoadWeights(path string, m nn.Model) error {
+	if m == nil || isNilPointer(m) {
+		return fmt.Errorf("zoo: no model to load %s into", path)
+	}
 	f, err := modelfile.ReadFile(path)
 	if err != nil {
 		return err
@@ -353,6 +440,9 @@ func (e *MismatchError) Error() string {
 // *MismatchError listing every problem. Tensors named "optim/..." (optimizer
 // state in a checkpoint) are ignored.
 func SetWeights(m nn.Model, f *modelfile.File) error {
+	if m == nil || isNilPointer(m) || f == nil {
+		return fmt.Errorf("zoo: set weights needs a model and a file")
+	}
 	byName := make(map[string]*modelfile.Tensor, len(f.Tensors))
 	for i := range f.Tensors {
 		t := &f.Tensors[i]

@@ -129,6 +129,11 @@ func TestBadInputGivesOneLineAndStatus1(t *testing.T) {
 		{"model with csv", []string{"train", "-csv", "iris", "-model", "lenet5"}, "-model does not apply to -csv"},
 		{"unknown download", []string{"download", "imagenet"}, `unknown dataset "imagenet"`},
 		{"resume with model", []string{"train", "-resume", "/x", "-model", "lenet5"}, "-model cannot be combined with -resume"},
+		{"resume with overwrite", []string{"train", "-resume", "/x", "-overwrite"}, "-overwrite does not apply to -resume"},
+		{"negative keep", []string{"train", "-csv", "iris", "-keep", "-1"}, "-keep must be between 0 and 1000"},
+		{"tiny validation split", []string{"train", "-csv", "iris", "-val-split", "0.01"}, "modelcard: validation split 0.01 of the 120 training rows leaves 119 for training and 1 for validation; each needs at least 2 rows"},
+		{"huge test split", []string{"train", "-csv", "iris", "-split", "0.99"}, "modelcard: test split 0.99 of the 150 rows leaves 1 for training and 149 for testing"},
+		{"unwritable out", []string{"train", "-csv", "iris", "-out", "/proc/self"}, "out folder /proc/self is not writable"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -284,8 +289,9 @@ func TestInterruptWritesCheckpointAndExits130(t *testing.T) {
 	}
 }
 
-// A diverging run stops with status 1 and leaves the checkpoint an earlier
-// run wrote in the same folder as it was.
+// A second run into a folder refuses without -overwrite; a diverging run
+// stops with status 1 and leaves the checkpoint an earlier run wrote in the
+// same folder as it was.
 func TestDivergenceKeepsTheEarlierCheckpoint(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains on MNIST")
@@ -296,7 +302,10 @@ func TestDivergenceKeepsTheEarlierCheckpoint(t *testing.T) {
 	}
 	ck := filepath.Join(dir, "checkpoint.safetensors")
 	before, _ := os.ReadFile(ck)
-	_, stderr, code := runGozoo(t, "train", "-lr", "1e6", "-epochs", "2", "-quiet", "-out", dir)
+	if _, stderr, code := runGozoo(t, "train", "-lr", "1e6", "-epochs", "2", "-quiet", "-out", dir); code != 1 || !strings.Contains(stderr, "already holds a run") {
+		t.Errorf("a second run into the folder: status %d, stderr %q; want a refusal", code, stderr)
+	}
+	_, stderr, code := runGozoo(t, "train", "-lr", "1e6", "-epochs", "2", "-quiet", "-out", dir, "-overwrite")
 	if code != 1 || !strings.Contains(stderr, "diverged: loss is") || !strings.Contains(stderr, "epoch 1, batch 2 (step 2)") {
 		t.Errorf("status %d, stderr %q", code, stderr)
 	}
@@ -309,8 +318,10 @@ func TestDivergenceKeepsTheEarlierCheckpoint(t *testing.T) {
 	}
 }
 
-// A resumed run reuses the interrupted run's training flags (here a cosine
-// schedule and batch size) and ends bit-identical to an uninterrupted one.
+// A Ctrl-C in the middle of an epoch, then the command the CLI prints, run
+// exactly as printed with N the run's epochs, ends bit-identical to an
+// uninterrupted run; the resumed run reuses the interrupted run's training
+// flags (here a cosine schedule and batch size) and writes into its folder.
 func TestResumeRestoresTrainingOptions(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains on MNIST")
@@ -321,6 +332,8 @@ func TestResumeRestoresTrainingOptions(t *testing.T) {
 		t.Fatal(stderr)
 	}
 	cmd := exec.Command(gozooBinary(t), append(args, split)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -335,19 +348,34 @@ func TestResumeRestoresTrainingOptions(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	time.Sleep(300 * time.Millisecond) // into epoch 2 (600 batches, a few seconds)
 	cmd.Process.Signal(syscall.SIGINT)
 	if err := cmd.Wait(); err == nil {
 		t.Skip("the run finished before the interrupt arrived")
 	}
-	if _, stderr, code := runGozoo(t, "train", "-resume", split, "-epochs", "2", "-quiet", "-out", split); code != 0 {
-		t.Fatalf("resume: %s", stderr)
+	msg := strings.TrimSpace(stderr.String())
+	if !strings.Contains(msg, "interrupted after 1 complete epochs and ") || !strings.Contains(msg, " of 600 batches (step ") {
+		t.Fatalf("stderr %q: want an interrupt in the middle of epoch 2", msg)
 	}
-	want := tensorBits(t, filepath.Join(straight, "model.safetensors"))
-	got := tensorBits(t, filepath.Join(split, "model.safetensors"))
-	for name, bits := range want {
-		for i := range bits {
-			if got[name][i] != bits[i] {
-				t.Fatalf("%s[%d] differs between the straight and the resumed run", name, i)
+	_, advice, ok := strings.Cut(msg, "(continue with: ")
+	if !ok || !strings.HasSuffix(advice, " -epochs N)") {
+		t.Fatalf("stderr %q gives no advice", msg)
+	}
+	command := strings.Fields(strings.TrimSuffix(strings.TrimSuffix(advice, ")"), "N") + "2")
+	if command[0] != "gozoo" || command[2] != "-resume" || command[3] != filepath.Join(split, "interrupted.safetensors") {
+		t.Fatalf("advice %q", advice)
+	}
+	if _, stderr, code := runGozoo(t, command[1:]...); code != 0 {
+		t.Fatalf("%s: %s", strings.Join(command, " "), stderr)
+	}
+	for _, file := range []string{"model.safetensors", "checkpoint.safetensors"} {
+		want := tensorBits(t, filepath.Join(straight, file))
+		got := tensorBits(t, filepath.Join(split, file))
+		for name, bits := range want {
+			for i := range bits {
+				if got[name][i] != bits[i] {
+					t.Fatalf("%s: %s[%d] differs between the straight and the resumed run", file, name, i)
+				}
 			}
 		}
 	}

@@ -296,6 +296,8 @@ func TestPredictErrors(t *testing.T) {
 		{"no images", []string{"predict", "-model", model}, "no images given"},
 		{"missing image", []string{"predict", "-model", model, good, "/nonexistent/seven.png"}, "/nonexistent/seven.png"},
 		{"not an image", []string{"predict", "-model", model, notImage}, notImage + ": not a PNG or JPEG image"},
+		{"a directory", []string{"predict", "-model", model, good, dir}, dir + " is a directory, not an image file"},
+		{"a device", []string{"predict", "-model", model, "/dev/null"}, "/dev/null: not a regular file"},
 		{"truncated png", []string{"predict", "-model", model, truncated}, truncated + ":"},
 		{"truncated jpeg", []string{"predict", "-model", model, truncatedJPEG}, truncatedJPEG + ":"},
 		{"csv model", []string{"predict", "-model", csvModel, good}, "csv model"},

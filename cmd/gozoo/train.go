@@ -23,12 +23,12 @@ type trainFlags struct {
 	epochs, batch                       int
 	lr, weightDecay, clipNorm           float64
 	seed                                uint64
-	json, quiet                         bool
+	json, quiet, overwrite              bool
 	csv, target, task, hidden           string
 	split, valSplit                     float64
 	earlyStop                           int
 	monitor, schedule                   string
-	warmup, stepSize                    int
+	warmup, stepSize, keep              int
 	gamma                               float64
 }
 
@@ -48,7 +48,9 @@ func (f *trainFlags) register(fs *flagSet) {
 	fs.Uint64Var(&f.seed, "seed", 1, "seed for initial weights, shuffling, dropout and the CSV split")
 	fs.StringVar(&f.data, "data", "", "data folder (MNIST: default the copy in the Go module cache; CIFAR-10: required)")
 	fs.StringVar(&f.out, "out", "", "folder for the checkpoint (after each epoch), the final model and the history (with -resume: default the checkpoint's folder)")
-	fs.StringVar(&f.resume, "resume", "", "continue from a checkpoint: a -out folder or a .safetensors checkpoint file")
+	fs.StringVar(&f.resume, "resume", "", "continue from a checkpoint: a -out folder (its most advanced checkpoint) or a .safetensors checkpoint file")
+	fs.BoolVar(&f.overwrite, "overwrite", false, "let a new run replace the run an -out folder already holds")
+	fs.IntVar(&f.keep, "keep", experiment.DefaultKeepCheckpoints, "epoch checkpoints to keep in -out (checkpoint.safetensors and checkpoint-EPOCH.safetensors before it), for -resume to fall back on")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object per epoch on stdout")
 	fs.BoolVar(&f.quiet, "quiet", false, "print no progress on stderr")
 	r := zoo.TabularRecipe()
@@ -82,6 +84,12 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return flagError(err)
 	}
 	defer e.Close()
+	for _, sk := range e.Skipped {
+		fmt.Fprintf(stderr, "gozoo train: skipping %s: %v\n", sk.Path, sk.Err)
+	}
+	if len(e.Skipped) > 0 {
+		fmt.Fprintf(stderr, "gozoo train: resuming from %s\n", e.ResumedFrom)
+	}
 	opts := experiment.FitOptions{}
 	if !f.quiet {
 		opts.Progress, opts.Terminal = stderr, isTerminal(stderr)
@@ -93,11 +101,12 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	res, err := e.Fit(ctx, opts)
 	var ie *experiment.InterruptedError
 	if errors.As(err, &ie) {
-		if ie.SaveErr != nil {
-			return &exitError{code: 130, err: fmt.Errorf("interrupted; saving a checkpoint failed: %w", ie.SaveErr)}
-		}
-		return &exitError{code: 130, err: fmt.Errorf("interrupted after %d complete epochs (step %d); checkpoint written to %s (continue with: gozoo train -resume %s -epochs N)",
-			ie.Epoch, ie.Step, ie.Path, ie.Path)}
+		return &exitError{code: 130, err: interruptMessage(ie)}
+	}
+	var re *experiment.RunExistsError
+	if errors.As(err, &re) {
+		return fmt.Errorf("-out %s already holds a run (%s): continue it with -resume %s, or replace it with -overwrite",
+			re.Dir, strings.Join(re.Files, ", "), re.Dir)
 	}
 	if err != nil {
 		return err
@@ -109,6 +118,21 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stdout, res.Test)
 	}
 	return nil
+}
+
+// interruptMessage says what an interrupt saved and the command that
+// continues the run, which works as printed once N is the epochs wanted.
+func interruptMessage(ie *experiment.InterruptedError) error {
+	advice := fmt.Sprintf("continue with: gozoo train -resume %s -epochs N", ie.Path)
+	switch {
+	case ie.SaveErr != nil:
+		return fmt.Errorf("interrupted; saving a checkpoint failed: %w", ie.SaveErr)
+	case ie.Path == "":
+		return fmt.Errorf("interrupted before the first step; nothing to save")
+	case !ie.Written:
+		return fmt.Errorf("interrupted before any new step; %s is unchanged (%s)", ie.Path, advice)
+	}
+	return fmt.Errorf("interrupted %s; checkpoint written to %s (%s)", ie.Where(), ie.Path, advice)
 }
 
 // checkCombinations rejects flags that do not apply together.
@@ -125,6 +149,9 @@ func (f *trainFlags) checkCombinations(fs *flagSet) error {
 	}
 	if f.csv != "" && fs.isSet("model") {
 		return fmt.Errorf("-model does not apply to -csv training: the model is an MLP sized by the table (see -hidden)")
+	}
+	if f.resume != "" && fs.isSet("overwrite") {
+		return fmt.Errorf("-overwrite does not apply to -resume: a resumed run continues the run it resumes")
 	}
 	if f.resume != "" {
 		for _, name := range []string{"model", "optimizer", "lr", "weight-decay", "csv", "target", "task", "split", "val-split", "hidden", "seed"} {
@@ -160,6 +187,7 @@ func (f *trainFlags) experiment(fs *flagSet) (*experiment.Experiment, error) {
 		set("monitor", func() { s.Monitor = monitor })
 		set("data", func() { s.DataDir = f.data })
 		set("out", func() { s.Out = f.out })
+		set("keep", func() { s.KeepCheckpoints = f.keep })
 	}
 	if f.resume != "" {
 		return experiment.Resume(f.resume, f.epochs, common)
@@ -189,6 +217,7 @@ func (f *trainFlags) experiment(fs *flagSet) (*experiment.Experiment, error) {
 	set("optimizer", func() { s.Optimizer = f.optimizer })
 	set("weight-decay", func() { s.WeightDecay = f.weightDecay })
 	set("seed", func() { s.Seed = f.seed })
+	s.Overwrite = f.overwrite
 	common(&s)
 	return experiment.New(s)
 }

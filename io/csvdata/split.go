@@ -12,6 +12,18 @@ import (
 // cannot estimate a loss, a standardizer or a spread.
 const MinPartRows = 2
 
+// SplitSizeError is a split that would leave fewer than MinPartRows rows
+// in a part: Rows split by Fraction into Train and Test.
+type SplitSizeError struct {
+	Fraction          float64
+	Rows, Train, Test int
+}
+
+func (e *SplitSizeError) Error() string {
+	return fmt.Sprintf("csvdata: test fraction %v of %d rows leaves %d training and %d test rows; each part needs at least %d",
+		e.Fraction, e.Rows, e.Train, e.Test, MinPartRows)
+}
+
 // pcgStream is the second PCG seed word; the caller's seed is the first.
 const pcgStream = 0x9e3779b97f4a7c15
 
@@ -88,8 +100,7 @@ func (t *Table) testSize(testFraction float64) (n, nTest int, err error) {
 	n = t.Len()
 	nTest = int(math.Round(testFraction * float64(n)))
 	if nTest < MinPartRows || n-nTest < MinPartRows {
-		return 0, 0, fmt.Errorf("csvdata: test fraction %v of %d rows leaves %d training and %d test rows; each part needs at least %d",
-			testFraction, n, n-nTest, nTest, MinPartRows)
+		return 0, 0, &SplitSizeError{Fraction: testFraction, Rows: n, Train: n - nTest, Test: nTest}
 	}
 	return n, nTest, nil
 }

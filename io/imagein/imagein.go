@@ -23,7 +23,8 @@ const MaxBytes = 64 << 20
 // ErrFormat is returned (wrapped) for data that is not a PNG or JPEG image.
 var ErrFormat = errors.New("not a PNG or JPEG image")
 
-// ReadFile decodes a PNG or JPEG file. Errors name the file.
+// ReadFile decodes a PNG or JPEG file. Errors name the file; a directory,
+// a device or any other special file is refused before it is read.
 func ReadFile(path string) (image.Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -33,6 +34,9 @@ func ReadFile(path string) (image.Image, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("%s is a directory, not an image file", path)
 	}
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s: not a regular file", path)

@@ -166,8 +166,13 @@ func TestDecodeErrors(t *testing.T) {
 		t.Errorf("huge: %v", err)
 	}
 	dir := t.TempDir()
-	if _, err := ReadFile(dir); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+	if _, err := ReadFile(dir); err == nil || err.Error() != dir+" is a directory, not an image file" {
 		t.Errorf("directory: %v", err)
+	}
+	if _, err := os.Stat("/dev/null"); err == nil {
+		if _, err := ReadFile("/dev/null"); err == nil || err.Error() != "/dev/null: not a regular file" {
+			t.Errorf("device: %v", err)
+		}
 	}
 	path := filepath.Join(dir, "notes.png")
 	os.WriteFile(path, []byte("text"), 0o644)

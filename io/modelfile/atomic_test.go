@@ -74,26 +74,50 @@ func TestWriteFileAtomicFailureKeepsTarget(t *testing.T) {
 	}
 }
 
+// A save removes the temporary files that dead saves left in its folder
+// (unlocked, modified before it began) and keeps everything else: a fresh
+// one, another program's file, and a live save's (TestLiveTempFileKept).
 func TestStrayTempFiles(t *testing.T) {
 	dir := t.TempDir()
 	target := filepath.Join(dir, "model.safetensors")
-	stray := filepath.Join(dir, ".model.safetensors.tmp-123")
-	if err := os.WriteFile(stray, []byte("half a file"), 0o600); err != nil {
-		t.Fatal(err)
+	old := time.Now().Add(-time.Hour)
+	write := func(name string, mtime time.Time) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte("half a file"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(path, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	stale := []string{write(".model.safetensors.tmp-123", old), write(".checkpoint.safetensors.tmp-9", old), write(".history.json.tmp-42", old)}
+	kept := []string{
+		write(".model.safetensors.tmp-77", time.Now().Add(time.Hour)), // modified after the save began
+		write(".notes.tmp-x1", old),                                   // not DIGITS: not a gozoo temporary file
+		write("model.safetensors.tmp-5", old),                         // no leading dot
+		write(".tmp-5", old),
+	}
+	if _, err := modelfile.ReadFile(stale[0]); !errors.Is(err, modelfile.ErrCorrupt) {
+		t.Errorf("reading a stray file: %v, want ErrCorrupt", err)
 	}
 	if err := modelfile.WriteFileAtomic(target, sample()); err != nil {
-		t.Fatalf("save beside a stray temp file: %v", err)
+		t.Fatalf("save beside stray temp files: %v", err)
 	}
 	got, err := modelfile.ReadFile(target)
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkTensors(t, got.Tensors, sample().Tensors)
-	if b, err := os.ReadFile(stray); err != nil || string(b) != "half a file" {
-		t.Errorf("stray file changed: %q, %v", b, err)
+	for _, p := range stale {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s: stale temporary file not removed (%v)", filepath.Base(p), err)
+		}
 	}
-	if _, err := modelfile.ReadFile(stray); !errors.Is(err, modelfile.ErrCorrupt) {
-		t.Errorf("reading the stray file: %v, want ErrCorrupt", err)
+	for _, p := range kept {
+		if b, err := os.ReadFile(p); err != nil || string(b) != "half a file" {
+			t.Errorf("%s changed: %q, %v", filepath.Base(p), b, err)
+		}
 	}
 }
 
@@ -141,6 +165,9 @@ func TestKilledMidSave(t *testing.T) {
 	if err := modelfile.WriteFileAtomic(target, earlier); err != nil {
 		t.Errorf("save after the crash: %v", err)
 	}
+	if left := tempFiles(t, target); len(left) != 0 {
+		t.Errorf("the save after the crash left the killed save's temporary files: %v", left)
+	}
 }
 
 // partialTempFile reports whether a temporary file for target holds data,
@@ -174,5 +201,31 @@ func TestHelperProcess(t *testing.T) {
 		if err := modelfile.WriteFileAtomic(target, big); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// ReadMetadata reads a file's metadata from the header alone and refuses a
+// broken header as Read does.
+func TestReadMetadata(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.safetensors")
+	f := sample()
+	f.Metadata = map[string]string{"epoch": "3"}
+	if err := modelfile.WriteFileAtomic(path, f); err != nil {
+		t.Fatal(err)
+	}
+	meta, err := modelfile.ReadMetadata(path)
+	if err != nil || meta["epoch"] != "3" || meta[modelfile.KeyChecksum] == "" {
+		t.Fatalf("metadata %v, %v", meta, err)
+	}
+	bad := filepath.Join(dir, "bad.safetensors")
+	if err := os.WriteFile(bad, []byte("\xff\xff\xff\xff\xff\xff\xff\x7fnot a model"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := modelfile.ReadMetadata(bad); !errors.Is(err, modelfile.ErrCorrupt) {
+		t.Errorf("broken header: %v, want ErrCorrupt", err)
+	}
+	if _, err := modelfile.ReadMetadata(filepath.Join(dir, "missing")); err == nil {
+		t.Error("a missing file has metadata")
 	}
 }

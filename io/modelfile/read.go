@@ -56,6 +56,62 @@ func ReadFile(path string) (*File, error) {
 	return f, nil
 }
 
+// ReadMetadata reads the metadata of the model file at path from its
+// header alone, checked as Read checks it (structure, offsets, version) but
+// without reading the tensors or verifying the checksum: a cheap look at a
+// file's epoch or kind. Read the whole file to trust its data.
+func ReadMetadata(path string) (map[string]string, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("modelfile: %w", err)
+	}
+	defer fh.Close() // read-only: a close error loses nothing
+	info, err := fh.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("modelfile: %w", err)
+	}
+	meta, _, _, err := readHeader(fh, info.Size())
+	if err != nil {
+		return nil, fmt.Errorf("%w (file %s)", err, path)
+	}
+	return meta, nil
+}
+
+// readHeader reads and checks the header of a file of size bytes; it
+// returns the metadata, the tensor spans and the header length.
+func readHeader(r io.ReaderAt, size int64) (map[string]string, []span, uint64, error) {
+	if size < 8 {
+		return nil, nil, 0, newError(ErrCorrupt, "file is %d bytes, shorter than the 8-byte header length", size)
+	}
+	var prefix [8]byte
+	if err := readAt(r, prefix[:], 0); err != nil {
+		return nil, nil, 0, err
+	}
+	n := binary.LittleEndian.Uint64(prefix[:])
+	if n > MaxHeaderLen {
+		return nil, nil, 0, newError(ErrCorrupt, "header length %d exceeds the limit of %d bytes", n, MaxHeaderLen)
+	}
+	if n > uint64(size-8) {
+		return nil, nil, 0, newError(ErrCorrupt, "header length %d runs past the end of the %d-byte file", n, size)
+	}
+	header := make([]byte, n)
+	if err := readAt(r, header, 8); err != nil {
+		return nil, nil, 0, err
+	}
+	bufLen := uint64(size) - 8 - n
+	meta, spans, err := parseHeader(header, bufLen)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if err := checkVersion(meta); err != nil {
+		return nil, nil, 0, err
+	}
+	if err := checkTiling(spans, bufLen); err != nil {
+		return nil, nil, 0, err
+	}
+	return meta, spans, n, nil
+}
+
 // Read reads and validates a model file of size bytes from r.
 //
 // Structural errors wrap ErrCorrupt, a malformed or wrong checksum wraps
@@ -64,35 +120,11 @@ func ReadFile(path string) (*File, error) {
 // written by another safetensors tool, say) is accepted; so is one whose
 // "format" is not "gozoo", whose format_version is then not checked.
 func Read(r io.ReaderAt, size int64) (*File, error) {
-	if size < 8 {
-		return nil, newError(ErrCorrupt, "file is %d bytes, shorter than the 8-byte header length", size)
-	}
-	var prefix [8]byte
-	if err := readAt(r, prefix[:], 0); err != nil {
-		return nil, err
-	}
-	n := binary.LittleEndian.Uint64(prefix[:])
-	if n > MaxHeaderLen {
-		return nil, newError(ErrCorrupt, "header length %d exceeds the limit of %d bytes", n, MaxHeaderLen)
-	}
-	if n > uint64(size-8) {
-		return nil, newError(ErrCorrupt, "header length %d runs past the end of the %d-byte file", n, size)
-	}
-	header := make([]byte, n)
-	if err := readAt(r, header, 8); err != nil {
-		return nil, err
-	}
-	bufLen := uint64(size) - 8 - n
-	meta, spans, err := parseHeader(header, bufLen)
+	meta, spans, n, err := readHeader(r, size)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkVersion(meta); err != nil {
-		return nil, err
-	}
-	if err := checkTiling(spans, bufLen); err != nil {
-		return nil, err
-	}
+	bufLen := uint64(size) - 8 - n
 	want, hasSum := meta[KeyChecksum]
 	var sum hash.Hash
 	if hasSum {

@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -186,8 +188,31 @@ func writeData(w io.Writer, tensors []Tensor, scratch []byte) error {
 // machine loses power mid-save: it writes a temporary file in the same
 // folder, syncs it, renames it over path and syncs the folder. On error the
 // temporary file is removed and path is left as it was. A new file gets mode
-// 0644; an existing file keeps its mode.
-func WriteFileAtomic(path string, f *File) (err error) {
+// 0644; an existing file keeps its mode. See WriteAtomic for the temporary
+// files a killed save leaves.
+func WriteFileAtomic(path string, f *File) error {
+	if f == nil {
+		return fmt.Errorf("modelfile: no file to write to %q", path)
+	}
+	return WriteAtomic(path, func(w io.Writer) error { return Write(w, f) })
+}
+
+// WriteAtomic writes what write writes to path atomically, as
+// WriteFileAtomic does for a model file; gozoo's other run files (the
+// training history) are saved the same way.
+//
+// The temporary file is ".NAME.tmp-DIGITS" beside path, and on Unix it is
+// locked (flock) while it is written. A process killed mid-save leaves its
+// temporary file behind, unlocked: after each successful save, WriteAtomic
+// removes every ".*.tmp-DIGITS" file in the folder that no process holds
+// locked and that was last modified before this save began, so the next
+// save in a folder cleans up after a killed one. A save in progress in
+// another process holds its lock and is left alone.
+func WriteAtomic(path string, write func(io.Writer) error) (err error) {
+	if write == nil {
+		return fmt.Errorf("modelfile: nothing to write to %q", path)
+	}
+	start := time.Now()
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -196,17 +221,21 @@ func WriteFileAtomic(path string, f *File) (err error) {
 	if info, statErr := os.Stat(path); statErr == nil {
 		mode = info.Mode().Perm()
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	tmp, err := os.CreateTemp(dir, "."+base+tempInfix+"*")
 	if err != nil {
 		return fmt.Errorf("modelfile: create temporary file for %q: %w", path, err)
 	}
+	closed := false
 	defer func() {
 		if err != nil {
-			_ = tmp.Close() // already failed; the first error is the one to report
+			if !closed {
+				_ = tmp.Close() // already failed; the first error is the one to report
+			}
 			_ = os.Remove(tmp.Name())
 		}
 	}()
-	if err := Write(tmp, f); err != nil {
+	lockTemp(tmp) // best effort: without a lock, cleanup leaves the file alone
+	if err := write(tmp); err != nil {
 		return err
 	}
 	if err := tmp.Chmod(mode); err != nil {
@@ -215,13 +244,77 @@ func WriteFileAtomic(path string, f *File) (err error) {
 	if err := tmp.Sync(); err != nil {
 		return fmt.Errorf("modelfile: sync %q: %w", tmp.Name(), err)
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("modelfile: close %q: %w", tmp.Name(), err)
+	if !renameOpen {
+		closed = true
+		if err := tmp.Close(); err != nil {
+			return fmt.Errorf("modelfile: close %q: %w", tmp.Name(), err)
+		}
 	}
+	// Where the platform allows it, rename while the file is still open
+	// and locked, so no cleanup can take it for a dead save's leftover.
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("modelfile: rename %q to %q: %w", tmp.Name(), path, err)
 	}
-	return syncDir(dir)
+	if !closed {
+		closed = true
+		if err := tmp.Close(); err != nil {
+			return fmt.Errorf("modelfile: close %q: %w", path, err)
+		}
+	}
+	if err := syncDir(dir); err != nil {
+		return err
+	}
+	RemoveStaleTemps(dir, start)
+	return nil
+}
+
+// tempInfix separates a target's name from the random digits in the name
+// of its temporary file.
+const tempInfix = ".tmp-"
+
+// IsTempName reports whether name (a base name) has the form of
+// WriteAtomic's temporary files, ".NAME.tmp-DIGITS".
+func IsTempName(name string) bool {
+	i := strings.LastIndex(name, tempInfix)
+	if len(name) < 2 || name[0] != '.' || i < 2 {
+		return false
+	}
+	digits := name[i+len(tempInfix):]
+	if digits == "" {
+		return false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// RemoveStaleTemps removes the temporary files of saves that died in dir:
+// those IsTempName accepts, last modified before since and locked by no
+// process (on platforms without file locks it removes nothing). It returns
+// the names it removed; errors only mean a file is kept.
+func RemoveStaleTemps(dir string, since time.Time) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var removed []string
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !IsTempName(e.Name()) {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || !info.ModTime().Before(since) {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		if removeIfUnlocked(path) {
+			removed = append(removed, e.Name())
+		}
+	}
+	return removed
 }
 
 // syncDir makes a rename in dir durable.

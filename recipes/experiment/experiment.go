@@ -52,6 +52,11 @@ type Experiment struct {
 	Card     *modelcard.Card
 	Data     *modelcard.Data
 
+	// ResumedFrom is the checkpoint a resumed run continues, and Skipped
+	// the newer ones Resume passed over because they did not load.
+	ResumedFrom string
+	Skipped     []SkippedCheckpoint
+
 	ck *recipes.Checkpoint
 }
 
@@ -110,19 +115,24 @@ func New(s Settings) (*Experiment, error) {
 	return e, nil
 }
 
-// Resume continues the run saved in a checkpoint (a file, or an Out folder
-// holding checkpoint.safetensors) up to epochs in total, writing into the
-// checkpoint's folder: the run it continues. change, if not nil, may alter
-// the settings a checkpoint does not fix (BatchSize, ClipNorm, Schedule,
-// EarlyStop, Monitor, DataDir, Out); changing any other is an error.
+// Resume continues the run saved in a checkpoint (a file, or an Out folder)
+// up to epochs in total, writing into the checkpoint's folder: the run it
+// continues. For a folder it takes the most advanced checkpoint there
+// (checkpoint.safetensors, the older ones kept beside it, or
+// interrupted.safetensors). If that one does not load (a wrong checksum, a
+// damaged file), it falls back to the next, newest first, and lists the ones
+// it passed over in Skipped; a file given by name falls back to its kept
+// copies the same way. change, if not nil, may alter the settings a
+// checkpoint does not fix (BatchSize, ClipNorm, Schedule, EarlyStop,
+// Monitor, DataDir, Out, KeepCheckpoints); changing any other is an error.
 func Resume(path string, epochs int, change func(*Settings)) (*Experiment, error) {
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		path = filepath.Join(path, CheckpointFile)
-	}
-	ck, err := recipes.LoadCheckpoint(path)
+	st, err := os.Stat(path)
+	dir := err == nil && st.IsDir()
+	ck, used, skipped, err := loadNewest(resumeCandidates(path, dir))
 	if err != nil {
 		return nil, err
 	}
+	path = used
 	if ck.Card == nil {
 		return nil, fmt.Errorf("%s: checkpoint has no model card, so its data is unknown", path)
 	}
@@ -144,6 +154,9 @@ func Resume(path string, epochs int, change func(*Settings)) (*Experiment, error
 	if ck.Epoch >= s.Epochs {
 		return nil, fmt.Errorf("%s has already trained %d epochs; ask for more epochs", path, ck.Epoch)
 	}
+	if ck.Batches > 0 && s.BatchSize != fixed.BatchSize {
+		return nil, &SettingError{Setting: "batch", Problem: fmt.Sprintf("cannot be changed on resume from %s: it stopped in the middle of epoch %d, whose batches are fixed", path, ck.Epoch+1)}
+	}
 	data, err := ck.Card.Data(s.DataDir)
 	if err != nil {
 		return nil, err
@@ -152,7 +165,7 @@ func Resume(path string, epochs int, change func(*Settings)) (*Experiment, error
 	if err != nil {
 		return nil, err
 	}
-	e := &Experiment{Settings: s, Trainer: tr, Card: ck.Card, Data: data, ck: ck}
+	e := &Experiment{Settings: s, Trainer: tr, Card: ck.Card, Data: data, ck: ck, ResumedFrom: path, Skipped: skipped}
 	if err := e.augment(); err != nil {
 		return nil, err
 	}
@@ -284,26 +297,66 @@ type Result struct {
 	ModelPath string
 }
 
-// InterruptedError is returned by Fit when its context is cancelled: the
-// run's state was saved to Path (unless SaveErr says why not) and
-// continues with Resume(Path, ...).
+// InterruptedError is returned by Fit when its context is cancelled (or
+// its deadline passes). The run continues with Resume(Path, ...) unless
+// Path is "" (a new run stopped before its first step: there is nothing to
+// continue). Written says whether this interrupt wrote Path: it does not
+// when no step was trained since Fit began (Path is then the checkpoint the
+// run resumed, unchanged), or when the file at Path holds a more advanced
+// checkpoint, which it never overwrites (SaveErr says so). SaveErr is also
+// set when the save failed.
 type InterruptedError struct {
-	Epoch   int
-	Step    int64
-	Path    string
-	SaveErr error
+	// Epoch and Step are the completed epochs and the optimizer steps;
+	// Batch and Batches the batches trained of epoch Epoch+1 (0 and 0 at an
+	// epoch boundary).
+	Epoch          int
+	Step           int64
+	Batch, Batches int
+	Path           string
+	Written        bool
+	SaveErr        error
 }
 
 func (e *InterruptedError) Error() string {
-	if e.SaveErr != nil {
+	switch {
+	case e.SaveErr != nil:
 		return fmt.Sprintf("experiment: interrupted; saving a checkpoint failed: %v", e.SaveErr)
+	case e.Path == "":
+		return "experiment: interrupted before the first step; nothing to save"
+	case !e.Written:
+		return fmt.Sprintf("experiment: interrupted before any new step; %s is unchanged", e.Path)
 	}
-	return fmt.Sprintf("experiment: interrupted after %d complete epochs (step %d); checkpoint written to %s", e.Epoch, e.Step, e.Path)
+	return fmt.Sprintf("experiment: interrupted %s; checkpoint written to %s", e.Where(), e.Path)
+}
+
+// Where describes how far the run got: "after 2 complete epochs (step
+// 1876)", or "after 2 complete epochs and 300 of 938 batches (step 2176)".
+func (e *InterruptedError) Where() string {
+	if e.Batches > 0 && e.Batch > 0 {
+		return fmt.Sprintf("after %d complete epochs and %d of %d batches (step %d)", e.Epoch, e.Batch, e.Batches, e.Step)
+	}
+	return fmt.Sprintf("after %d complete epochs (step %d)", e.Epoch, e.Step)
+}
+
+// NotOverwrittenError is an InterruptedError's SaveErr when the interrupt
+// file already holds a checkpoint more advanced than the run.
+type NotOverwrittenError struct {
+	Path            string
+	Epoch, OurEpoch int
+	Step, OurStep   int64
+}
+
+func (e *NotOverwrittenError) Error() string {
+	return fmt.Sprintf("%s holds a more advanced checkpoint (epoch %d, step %d) than this run (epoch %d, step %d) and was not overwritten",
+		e.Path, e.Epoch, e.Step, e.OurEpoch, e.OurStep)
 }
 
 // Fit trains up to Settings.Epochs, checkpointing into Out after every
 // epoch, then writes the final model with its card to Out/model.safetensors.
-// Cancelling ctx saves the state and returns an *InterruptedError.
+// Before training it checks Out: a new run refuses a folder that holds a
+// run (*RunExistsError, unless Settings.Overwrite), and the folder must
+// take a file. Cancelling ctx saves the state, to the step, and returns an
+// *InterruptedError; Resume continues it exactly where it stopped.
 func (e *Experiment) Fit(ctx context.Context, o FitOptions) (*Result, error) {
 	s := e.Settings
 	opts := recipes.FitOptions{Epochs: s.Epochs, BatchSize: s.BatchSize, Validation: e.Data.Validation(), ClipNorm: s.ClipNorm}
@@ -329,24 +382,29 @@ func (e *Experiment) Fit(ctx context.Context, o FitOptions) (*Result, error) {
 	}
 	opts.Callbacks = append(opts.Callbacks, o.Callbacks...)
 	extra := map[string]string{KeyTrainOptions: e.options()}
+	if err := e.prepareOut(); err != nil {
+		return nil, err
+	}
 	if s.Out != "" {
-		if err := os.MkdirAll(s.Out, 0o755); err != nil {
-			return nil, err
+		keep := s.KeepCheckpoints
+		if keep == 0 {
+			keep = DefaultKeepCheckpoints
 		}
 		// Last in the list, so the checkpoint holds every stateful
 		// callback's state for the same epoch.
 		path := filepath.Join(s.Out, CheckpointFile)
 		opts.Callbacks = append(opts.Callbacks, &recipes.ModelCheckpoint{
-			Path: func(string, int) string { return path }, SaveLast: true, Extra: extra})
+			Path: func(string, int) string { return path }, SaveLast: true, Keep: keep, Extra: extra})
 	}
 	if e.ck != nil {
 		if err := e.ck.RestoreCallbacks(opts.Callbacks); err != nil {
 			return nil, err
 		}
 	}
+	startStep := e.Trainer.Step
 	hist, err := e.Trainer.Fit(ctx, e.Data.Train, opts)
-	if errors.Is(err, context.Canceled) {
-		return nil, e.interrupted(opts.Callbacks, extra)
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return nil, e.interrupted(opts.Callbacks, extra, startStep)
 	}
 	if err != nil {
 		return nil, err
@@ -370,14 +428,33 @@ func (e *Experiment) Fit(ctx context.Context, o FitOptions) (*Result, error) {
 	return res, nil
 }
 
-// interrupted saves the current state after a cancel.
-func (e *Experiment) interrupted(callbacks []recipes.Callback, extra map[string]string) error {
+// interrupted saves the current state after a cancel, under the rules of
+// InterruptedError.
+func (e *Experiment) interrupted(callbacks []recipes.Callback, extra map[string]string, startStep int64) error {
 	path := DefaultInterruptedFile
 	if e.Settings.Out != "" {
 		path = filepath.Join(e.Settings.Out, InterruptedFile)
 	}
-	ie := &InterruptedError{Epoch: e.Trainer.Epoch, Step: e.Trainer.Step, Path: path}
-	ie.SaveErr = e.Trainer.SaveCheckpoint(path, callbacks, extra)
+	tr := e.Trainer
+	ie := &InterruptedError{Epoch: tr.Epoch, Step: tr.Step, Path: path}
+	ie.Batch, ie.Batches = tr.InEpoch()
+	if tr.Step == startStep {
+		// Nothing trained since Fit began: the state is the one it started
+		// from, already on disk if this run resumed.
+		ie.Path, ie.Batch, ie.Batches = e.ResumedFrom, 0, 0
+		if e.ck != nil {
+			ie.Epoch, ie.Step, ie.Batch, ie.Batches = e.ck.Epoch, e.ck.Step, e.ck.Batch, e.ck.Batches
+		}
+		return ie
+	}
+	ours := progress{tr.Epoch, tr.Step}
+	if old, err := checkpointProgress(path); err == nil && old.after(ours) {
+		ie.SaveErr = &NotOverwrittenError{Path: path, Epoch: old.epoch, Step: old.step, OurEpoch: ours.epoch, OurStep: ours.step}
+		return ie
+	}
+	if ie.SaveErr = tr.SaveCheckpoint(path, callbacks, extra); ie.SaveErr == nil {
+		ie.Written = true
+	}
 	return ie
 }
 

@@ -43,9 +43,24 @@ type Settings struct {
 	Augment *zoo.Augmentation
 
 	// Out, if set, is the folder for the checkpoint (after each epoch), the
-	// history (history.json, history.csv) and the final model.
+	// history (history.json, history.csv) and the final model. A new run
+	// (New, not Resume) refuses a folder that already holds a run
+	// (*RunExistsError) unless Overwrite is set.
 	Out string
+	// Overwrite lets a new run write into an Out folder that holds an
+	// earlier run: its files are replaced as the new run writes them, and
+	// its older checkpoints and interrupt file are removed when training
+	// starts, so that Resume cannot mistake them for the new run's.
+	Overwrite bool
+	// KeepCheckpoints is how many epoch checkpoints Out keeps: the newest
+	// as checkpoint.safetensors and the ones before it as
+	// checkpoint-EPOCH.safetensors, so that Resume can fall back when the
+	// newest is damaged. 0 means DefaultKeepCheckpoints.
+	KeepCheckpoints int
 }
+
+// DefaultKeepCheckpoints is KeepCheckpoints' default.
+const DefaultKeepCheckpoints = 3
 
 // Schedule is a learning-rate schedule.
 type Schedule struct {
@@ -122,6 +137,8 @@ func (s *Settings) Validate() error {
 		return settingErr("clip-norm", "must be a non-negative number, got %v", s.ClipNorm)
 	case s.EarlyStop < 0 || s.EarlyStop > MaxEpochs:
 		return settingErr("early-stop", "must be between 0 and %d, got %d", MaxEpochs, s.EarlyStop)
+	case s.KeepCheckpoints < 0 || s.KeepCheckpoints > 1000:
+		return settingErr("keep", "must be between 0 and 1000, got %d", s.KeepCheckpoints)
 	}
 	if _, err := recipes.ParseMetric(s.Monitor.String()); err != nil {
 		return settingErr("monitor", "%v", err)

@@ -123,3 +123,37 @@ func (b *builder) build() (*nn.Sequential, error) {
 	}
 	return nn.NewSequential(b.input, b.layers...)
 }
+
+// spatial follows the height and width of a checked input through stages.
+func spatial(in [3]int, stages []stage) (h, w int) {
+	h, w = in[1], in[2]
+	for _, s := range stages {
+		h = (h+2*s.padding-s.kernel)/s.stride + 1
+		w = (w+2*s.padding-s.kernel)/s.stride + 1
+	}
+	return h, w
+}
+
+// paramCounter adds up parameter counts, stopping at nn.MaxParams so that
+// no product overflows.
+type paramCounter struct {
+	model string
+	n     int
+	err   error
+}
+
+// add counts a tensor of the given dimensions.
+func (c *paramCounter) add(dims ...int) {
+	if c.err != nil {
+		return
+	}
+	size := 1
+	for _, d := range dims {
+		if d <= 0 || size > (nn.MaxParams-c.n)/d {
+			c.err = fmt.Errorf("cnn: %s: more than %d parameters", c.model, nn.MaxParams)
+			return
+		}
+		size *= d
+	}
+	c.n += size
+}

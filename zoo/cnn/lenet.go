@@ -90,3 +90,26 @@ func (m *LeNet5) Kind() string { return LeNet5Kind }
 
 // ConfigJSON returns the model's config, defaults filled in, as JSON.
 func (m *LeNet5) ConfigJSON() ([]byte, error) { return json.Marshal(m.Config) }
+
+// ParamCount returns the number of parameter values NewLeNet5 allocates for
+// c, computed from the config alone, or an error for an invalid config or
+// more than nn.MaxParams.
+func (c LeNet5Config) ParamCount() (int, error) {
+	if err := c.Validate(); err != nil {
+		return 0, err
+	}
+	c = c.withDefaults()
+	h, w := spatial(c.InputShape, lenetStages())
+	n := paramCounter{model: LeNet5Kind}
+	n.add(6, c.InputShape[0], 5, 5)
+	n.add(6)
+	n.add(16, 6, 5, 5)
+	n.add(16)
+	n.add(16, h, w, 120)
+	n.add(120)
+	n.add(120, 84)
+	n.add(84)
+	n.add(84, c.Classes)
+	n.add(c.Classes)
+	return n.n, n.err
+}

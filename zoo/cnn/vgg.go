@@ -116,3 +116,28 @@ func (m *VGG) Kind() string { return VGGKind }
 
 // ConfigJSON returns the model's config, defaults filled in, as JSON.
 func (m *VGG) ConfigJSON() ([]byte, error) { return json.Marshal(m.Config) }
+
+// ParamCount returns the number of parameter values NewVGG allocates for c,
+// BatchNorm's running statistics included, computed from the config alone,
+// or an error for an invalid config or more than nn.MaxParams.
+func (c VGGConfig) ParamCount() (int, error) {
+	if err := c.Validate(); err != nil {
+		return 0, err
+	}
+	c = c.withDefaults()
+	n := paramCounter{model: VGGKind}
+	in := c.InputShape[0]
+	h, w := c.InputShape[1], c.InputShape[2]
+	for _, ch := range c.Channels {
+		n.add(ch, in, 3, 3)
+		n.add(4, ch) // scale, shift, running mean and variance
+		n.add(ch, ch, 3, 3)
+		n.add(4, ch)
+		in, h, w = ch, h/2, w/2
+	}
+	n.add(in, h, w, c.Hidden)
+	n.add(c.Hidden)
+	n.add(c.Hidden, c.Classes)
+	n.add(c.Classes)
+	return n.n, n.err
+}

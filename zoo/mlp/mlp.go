@@ -122,3 +122,21 @@ func (m *Model) Kind() string { return Kind }
 
 // ConfigJSON returns the model's config as JSON, for model files.
 func (m *Model) ConfigJSON() ([]byte, error) { return json.Marshal(m.Config) }
+
+// ParamCount returns the number of parameter values New allocates for c,
+// computed from the config alone, or an error for an invalid config or
+// more than nn.MaxParams.
+func (c Config) ParamCount() (int, error) {
+	if err := c.Validate(); err != nil {
+		return 0, err
+	}
+	total, in := 0, c.Inputs
+	for _, width := range append(append([]int(nil), c.Hidden...), c.Outputs) {
+		if in+1 > (nn.MaxParams-total)/width {
+			return 0, fmt.Errorf("mlp: more than %d parameters (at layer %d, %d inputs to %d outputs)", nn.MaxParams, len(c.Hidden), in, width)
+		}
+		total += in*width + width
+		in = width
+	}
+	return total, nil
+}
