@@ -213,7 +213,7 @@ func (s *Server) LoadFiles(paths ...string) error {
 func (s *Server) LoadDir(dir string) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return fmt.Errorf("serve: %w", err)
+		return err
 	}
 	var paths []string
 	for _, e := range entries {
@@ -234,7 +234,7 @@ func (s *Server) open(path string) (*predict.Predictor, error) {
 		if !strings.Contains(err.Error(), path) {
 			err = fmt.Errorf("%s: %w", path, err)
 		}
-		return nil, fmt.Errorf("serve: %w", err)
+		return nil, err
 	}
 	if card == nil {
 		return nil, fmt.Errorf("serve: %s has no model card, so how to feed it is unknown: save it with zoo.Save(path, model, card)", path)

@@ -33,6 +33,7 @@ func commands() []command {
 		{"summary", "print a model's layers, output shapes and parameter counts", runSummary},
 		{"plot", "draw a training history (history.json) as a PNG or SVG figure", runPlot},
 		{"download", "fetch CIFAR-10 or Fashion-MNIST into a cache folder, checking SHA-256", runDownload},
+		{"serve", "serve models over HTTP: the Open Inference Protocol v2 (KServe, Triton)", runServe},
 	}
 }
 
