@@ -449,7 +449,11 @@ func (m *model) rows(shape []int64, dataBytes int) (int, error) {
 		}
 	}
 	if !fits {
-		return 0, fmt.Errorf("input shape %v does not fit model %q: it takes %v (or [-1 %d])", clipShape(shape), m.name, m.meta.Inputs[0].Shape, size)
+		also := ""
+		if len(m.card.Shape) > 1 {
+			also = fmt.Sprintf(" (or [-1 %d])", size)
+		}
+		return 0, fmt.Errorf("input shape %v does not fit model %q: it takes %v%s", clipShape(shape), m.name, m.meta.Inputs[0].Shape, also)
 	}
 	if shape[0] <= 0 {
 		return 0, fmt.Errorf("input shape %v: the batch dimension must be positive", clipShape(shape))
