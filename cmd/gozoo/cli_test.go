@@ -134,6 +134,16 @@ func TestBadInputGivesOneLineAndStatus1(t *testing.T) {
 		{"tiny validation split", []string{"train", "-csv", "iris", "-val-split", "0.01"}, "modelcard: validation split 0.01 of the 120 training rows leaves 119 for training and 1 for validation; each needs at least 2 rows"},
 		{"huge test split", []string{"train", "-csv", "iris", "-split", "0.99"}, "modelcard: test split 0.99 of the 150 rows leaves 1 for training and 149 for testing"},
 		{"unwritable out", []string{"train", "-csv", "iris", "-out", "/proc/self"}, "out folder /proc/self is not writable"},
+		{"serve without model", []string{"serve"}, "-model FILE or -models DIR is required"},
+		{"serve both", []string{"serve", "-model", "a", "-models", "b"}, "not both"},
+		{"serve missing model", []string{"serve", "-addr", "127.0.0.1:0", "-model", "/nonexistent.safetensors"}, "/nonexistent.safetensors"},
+		{"serve corrupt model", []string{"serve", "-addr", "127.0.0.1:0", "-model", corruptModel}, corruptModel},
+		{"serve missing folder", []string{"serve", "-addr", "127.0.0.1:0", "-models", "/nonexistent"}, "/nonexistent"},
+		{"serve zero batch", []string{"serve", "-model", "a", "-max-batch", "0"}, "-max-batch must be between 1 and 65536, got 0"},
+		{"serve zero delay", []string{"serve", "-model", "a", "-max-delay", "0s"}, "-max-delay must be positive"},
+		{"serve bad body size", []string{"serve", "-model", "a", "-max-body", "8XB"}, "-max-body"},
+		{"serve bad log level", []string{"serve", "-model", "a", "-log-level", "loud"}, "-log-level"},
+		{"serve bad address", []string{"serve", "-model", "a", "-addr", "127.0.0.1:99999"}, "invalid port"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
