@@ -2,18 +2,13 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
-	"image"
-	"image/color"
-	"image/png"
 	"math"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/gozoo/gozoo/io/mnist"
+	"github.com/gozoo/gozoo/examples/internal/testmodel"
 )
 
 type prediction struct {
@@ -59,34 +54,8 @@ func TestSameAsGozooPredict(t *testing.T) {
 	if out, err := exec.Command(gozoo, "train", "-epochs", "1", "-quiet", "-out", run).CombinedOutput(); err != nil {
 		t.Fatalf("gozoo train: %v\n%s", err, out)
 	}
-	mnistDir, err := mnist.DefaultDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, test, err := mnist.Load(mnistDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pngs []string
-	for i := range 10 {
-		// Drawn at 2x and dark on light, so resizing and auto-inversion run.
-		img := image.NewGray(image.Rect(0, 0, 56, 56))
-		for y := range 56 {
-			for x := range 56 {
-				img.SetGray(x, y, color.Gray{Y: 255 - test.Image(i)[(y/2)*28+x/2]})
-			}
-		}
-		path := filepath.Join(dir, fmt.Sprintf("digit%d.png", i))
-		f, err := os.Create(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := png.Encode(f, img); err != nil {
-			t.Fatal(err)
-		}
-		f.Close()
-		pngs = append(pngs, path)
-	}
+	// Drawn at 2x and dark on light, so resizing and auto-inversion run.
+	pngs, labels := testmodel.Digits(t, dir, 10, 2, true)
 	model := filepath.Join(run, "model.safetensors")
 	cliOut, err := exec.Command(gozoo, append([]string{"predict", "-json", "-model", model}, pngs...)...).Output()
 	if err != nil {
@@ -112,7 +81,7 @@ func TestSameAsGozooPredict(t *testing.T) {
 				t.Errorf("image %d class %d: p %v vs %v", i, k, c.Probabilities[k], g.Probabilities[k])
 			}
 		}
-		if c.Class == test.Label(i) {
+		if c.Class == labels[i] {
 			correct++
 		}
 	}

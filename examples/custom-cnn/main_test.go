@@ -3,18 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"image"
-	"image/color"
-	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/gozoo/gozoo/examples/internal/testmodel"
 	"github.com/gozoo/gozoo/io/imagein"
-	"github.com/gozoo/gozoo/io/mnist"
 	"github.com/gozoo/gozoo/modelcard"
 	"github.com/gozoo/gozoo/predict"
 )
@@ -37,31 +33,7 @@ func TestTrainSaveClassifyInANewProcess(t *testing.T) {
 			t.Errorf("the run left no %s: %v", f, err)
 		}
 	}
-	mnistDir, err := mnist.DefaultDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, test, err := mnist.Load(mnistDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pngs []string
-	for i := range 3 {
-		img := image.NewGray(image.Rect(0, 0, 28, 28))
-		for p, v := range test.Image(i) {
-			img.SetGray(p%28, p/28, color.Gray{Y: v})
-		}
-		path := filepath.Join(dir, fmt.Sprintf("digit%d.png", i))
-		f, err := os.Create(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := png.Encode(f, img); err != nil {
-			t.Fatal(err)
-		}
-		f.Close()
-		pngs = append(pngs, path)
-	}
+	pngs, _ := testmodel.Digits(t, dir, 3, 1, false)
 
 	bin := filepath.Join(dir, "custom-cnn")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {

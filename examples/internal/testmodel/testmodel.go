@@ -1,14 +1,20 @@
-// Package testmodel trains the small MNIST models the examples' tests feed
-// to the compression recipes.
+// Package testmodel holds what the examples' tests share: small MNIST
+// models for the compression recipes, and MNIST test digits as PNG files.
 package testmodel
 
 import (
 	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/gozoo/gozoo/io/loader"
+	"github.com/gozoo/gozoo/io/mnist"
 	"github.com/gozoo/gozoo/modelcard"
 	"github.com/gozoo/gozoo/optim"
 	"github.com/gozoo/gozoo/recipes"
@@ -50,4 +56,49 @@ func MLP(t testing.TB, dir string, hidden, n int) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// Digits writes the first n MNIST test digits as PNG files in dir, each
+// drawn scale times its size and, if inverted, dark on light; it returns
+// the paths and the digits' labels.
+func Digits(t testing.TB, dir string, n, scale int, inverted bool) ([]string, []int) {
+	t.Helper()
+	mnistDir, err := mnist.DefaultDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, test, err := mnist.Load(mnistDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	var labels []int
+	side := 28 * scale
+	for i := range n {
+		img := image.NewGray(image.Rect(0, 0, side, side))
+		for y := range side {
+			for x := range side {
+				v := test.Image(i)[(y/scale)*28+x/scale]
+				if inverted {
+					v = 255 - v
+				}
+				img.SetGray(x, y, color.Gray{Y: v})
+			}
+		}
+		path := filepath.Join(dir, fmt.Sprintf("digit%d.png", i))
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = png.Encode(f, img)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, path)
+		labels = append(labels, test.Label(i))
+	}
+	return paths, labels
 }
