@@ -121,6 +121,13 @@ func (fs *flagSet) isSet(name string) bool {
 	return set
 }
 
+// ifSet calls apply when the user gave the flag name.
+func (fs *flagSet) ifSet(name string, apply func()) {
+	if fs.isSet(name) {
+		apply()
+	}
+}
+
 // parseFlags parses args; -h prints the flags to stderr and returns
 // flag.ErrHelp.
 func parseFlags(fs *flagSet, args []string, stderr io.Writer) error {

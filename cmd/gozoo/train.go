@@ -171,12 +171,8 @@ func (f *trainFlags) experiment(fs *flagSet) (*experiment.Experiment, error) {
 		return nil, fmt.Errorf("-monitor: %w", err)
 	}
 	// Flags a resumed run may change; the checkpoint fixes the rest.
+	set := fs.ifSet
 	common := func(s *experiment.Settings) {
-		set := func(name string, apply func()) {
-			if fs.isSet(name) {
-				apply()
-			}
-		}
 		set("batch", func() { s.BatchSize = f.batch })
 		set("clip-norm", func() { s.ClipNorm = f.clipNorm })
 		set("schedule", func() { s.Schedule.Kind = f.schedule })
@@ -206,11 +202,6 @@ func (f *trainFlags) experiment(fs *flagSet) (*experiment.Experiment, error) {
 		}
 	} else if s, err = experiment.PresetSettings(f.model); err != nil {
 		return nil, err
-	}
-	set := func(name string, apply func()) {
-		if fs.isSet(name) {
-			apply()
-		}
 	}
 	set("epochs", func() { s.Epochs = f.epochs })
 	set("lr", func() { s.LearningRate = f.lr })
