@@ -7,21 +7,28 @@ import (
 	"gonum.org/v1/gonum/blas/gonum"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/gozoo/gozoo/backend/gemm"
 )
 
 // Names of the backends Use accepts.
 const (
-	Gonum    = "gonum"    // gonum's pure-Go BLAS, the default
+	Gozoo    = "gozoo"    // gonum's BLAS with package gemm's matrix product, the default
+	Gonum    = "gonum"    // gonum's pure-Go BLAS as it is
 	OpenBLAS = "openblas" // OpenBLAS through cgo; needs -tags openblas
 )
 
 // Use makes the named BLAS carry every later matrix product: gorgonia's
 // (which gozoo's convolution uses) and tensor's (which the tape machine's
 // MatMul uses). It changes process-wide state: call it before building or
-// running any graph, never while one runs. An empty name means Gonum.
+// running any graph, never while one runs. An empty name means Gozoo,
+// which is also what a program that never calls Use gets.
 func Use(name string) error {
 	switch name {
-	case "", Gonum:
+	case "", Gozoo:
+		gorgonia.Use(gemm.Implementation{})
+		return nil
+	case Gonum:
 		gorgonia.Use(gonum.Implementation{}) // sets tensor's BLAS too
 		return nil
 	case OpenBLAS:
@@ -36,9 +43,11 @@ func Use(name string) error {
 }
 
 // Name returns the name of the BLAS that tensor's matrix products use now:
-// Gonum, OpenBLAS, or, for one set outside this package, its Go type.
+// Gozoo, Gonum, OpenBLAS, or, for one set outside this package, its Go type.
 func Name() string {
 	switch b := tensor.WhichBLAS(); {
+	case isGozoo(b):
+		return Gozoo
 	case isGonum(b):
 		return Gonum
 	case isOpenBLAS(b):
@@ -46,6 +55,23 @@ func Name() string {
 	default:
 		return fmt.Sprintf("%T", b)
 	}
+}
+
+// Kernel describes the matrix kernel in use: for Gozoo the micro-kernel
+// picked from the CPU's features, such as "gozoo avx512 8x32".
+func Kernel() string {
+	if isGozoo(tensor.WhichBLAS()) {
+		return Gozoo + " " + gemm.Kernel()
+	}
+	return Name()
+}
+
+func isGozoo(b tensor.BLAS) bool {
+	switch b.(type) {
+	case gemm.Implementation, *gemm.Implementation:
+		return true
+	}
+	return false
 }
 
 func isGonum(b tensor.BLAS) bool {
@@ -56,10 +82,10 @@ func isGonum(b tensor.BLAS) bool {
 	return false
 }
 
-// Available returns the names Use accepts in this binary, Gonum first.
+// Available returns the names Use accepts in this binary, Gozoo first.
 func Available() []string {
 	if openBLAS() == nil {
-		return []string{Gonum}
+		return []string{Gozoo, Gonum}
 	}
-	return []string{Gonum, OpenBLAS}
+	return []string{Gozoo, Gonum, OpenBLAS}
 }

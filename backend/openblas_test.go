@@ -100,7 +100,7 @@ func relativeError(got, want []float32) float64 {
 // (float32 sums of up to 784 terms, added in another order), and all three
 // products (y = a·b, da = dy·bᵀ, db = aᵀ·dy) run in OpenBLAS.
 func TestMatMulMatchesGonum(t *testing.T) {
-	useGonumAfter(t)
+	useDefaultAfter(t)
 	for _, tc := range []struct {
 		name    string
 		m, k, n int
@@ -156,7 +156,7 @@ func TestMLPTrainingMatchesGonum(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains on MNIST")
 	}
-	useGonumAfter(t)
+	useDefaultAfter(t)
 	dir, err := mnist.DefaultDir()
 	if err != nil {
 		t.Skipf("no MNIST: %v", err)

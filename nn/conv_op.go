@@ -153,10 +153,10 @@ func (op convOp) Do(inputs ...G.Value) (G.Value, error) {
 		}
 		if st.rows {
 			g.im2row(x[n*img:(n+1)*img], col)
-			gemm(blas.NoTrans, blas.Trans, g.o, p, k, w, k, col, k, beta, y, p)
+			mulMat(blas.NoTrans, blas.Trans, g.o, p, k, w, k, col, k, beta, y, p)
 		} else {
 			g.im2col(x[n*img:(n+1)*img], col)
-			gemm(blas.NoTrans, blas.NoTrans, g.o, p, k, w, k, col, p, beta, y, p)
+			mulMat(blas.NoTrans, blas.NoTrans, g.o, p, k, w, k, col, p, beta, y, p)
 		}
 	})
 	return tensor.New(tensor.WithShape(batch, g.o, g.oh, g.ow), tensor.WithBacking(out)), nil
@@ -267,10 +267,10 @@ func (op convInputGradOp) Do(inputs ...G.Value) (G.Value, error) {
 			sparse = sparseInputGrad(g, nonZero)
 		}
 		if sparse {
-			gemm(blas.Trans, blas.NoTrans, p, k, g.o, dyn, p, w, k, 0, dcol, k)
+			mulMat(blas.Trans, blas.NoTrans, p, k, g.o, dyn, p, w, k, 0, dcol, k)
 			g.row2im(dcol, dx[n*img:(n+1)*img])
 		} else {
-			gemm(blas.Trans, blas.NoTrans, k, p, g.o, w, k, dyn, p, 0, dcol, p)
+			mulMat(blas.Trans, blas.NoTrans, k, p, g.o, w, k, dyn, p, 0, dcol, p)
 			g.col2im(dcol, dx[n*img:(n+1)*img])
 		}
 	})
@@ -321,9 +321,9 @@ func (op convWeightGradOp) Do(inputs ...G.Value) (G.Value, error) {
 			}
 			dyn, col := dy[n*g.o*p:(n+1)*g.o*p], st.cols[n*k*p:(n+1)*k*p]
 			if st.rows {
-				gemm(blas.NoTrans, blas.NoTrans, g.o, k, p, dyn, p, col, k, beta, dst, k)
+				mulMat(blas.NoTrans, blas.NoTrans, g.o, k, p, dyn, p, col, k, beta, dst, k)
 			} else {
-				gemm(blas.NoTrans, blas.Trans, g.o, k, p, dyn, p, col, p, beta, dst, k)
+				mulMat(blas.NoTrans, blas.Trans, g.o, k, p, dyn, p, col, p, beta, dst, k)
 			}
 		}
 	}

@@ -5,6 +5,7 @@ package nn
 
 import (
 	"fmt"
+	"github.com/gozoo/gozoo/backend/gemm"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -224,6 +225,11 @@ const dyDensity = 0.5
 // P. LeNet-5's first layer (K 25, P 784) wants columns, its second (K 150,
 // P 100) rows.
 func useRows(g convGeom, training bool) bool {
+	if _, ok := sgemm().(gemm.Implementation); ok {
+		// gemm's kernels read a [K, P] column matrix in place, and im2col
+		// and col2im copy longer runs than im2row and row2im.
+		return false
+	}
 	o, k, p := float64(g.o), g.k(), g.p()
 	rows := o * float64(p) * dotCost(k)
 	cols := o * float64(k) * axpyCost(p)
@@ -235,10 +241,13 @@ func useRows(g convGeom, training bool) bool {
 }
 
 // sparseInputGrad says whether one image's input gradient is cheaper as
-// dy^T x W, which skips the zeros of dy (nonZero of them are left), than as
-// W^T x dy. The two add dx's terms in different orders, so the choice, made
+// dy^T x W, which gonum's kernels make skip the zeros of dy (nonZero of
+// them are left), than as W^T x dy. The two add dx's terms in different orders, so the choice, made
 // from the data alone, can change the last bits.
 func sparseInputGrad(g convGeom, nonZero int) bool {
+	if _, ok := sgemm().(gemm.Implementation); ok {
+		return false // gemm's kernels do not skip zeros
+	}
 	return float64(nonZero)*axpyCost(g.k()) < float64(g.o*g.k())*axpyCost(g.p())
 }
 
@@ -246,14 +255,19 @@ func sparseInputGrad(g convGeom, nonZero int) bool {
 // can switch it to OpenBLAS).
 func sgemm() blas.Float32 { return G.WhichBLAS() }
 
-// gemm computes c = op(a) x op(b) + beta*c through sgemm. For gonum it cuts
+// mulMat computes c = op(a) x op(b) + beta*c through sgemm. For gonum it cuts
 // c into tiles of at most 64x192, which gonum multiplies serially: at
 // convolution sizes its goroutine hand-off per 64x64 block costs more than
 // it saves (LeNet-5's first layer: 41 us a product in parallel, 20 us in
 // tiles), and the op already spreads images over the cores. A tile adds
 // the same products in the same order as the whole.
-func gemm(tA, tB blas.Transpose, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func mulMat(tA, tB blas.Transpose, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	impl := sgemm()
+	if _, ok := impl.(gemm.Implementation); ok {
+		// The op spreads images over the cores itself.
+		gemm.SgemmSerial(tA != blas.NoTrans, tB != blas.NoTrans, m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	if _, ok := impl.(gonum.Implementation); !ok {
 		impl.Sgemm(tA, tB, m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
 		return

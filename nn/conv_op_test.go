@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"github.com/gozoo/gozoo/backend/gemm"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -301,6 +302,8 @@ func TestConvOpErrors(t *testing.T) {
 func TestGemmTilesMatchOneProduct(t *testing.T) {
 	// Sizes past gemm's 64x192 tiles in both directions, with leading
 	// dimensions larger than the matrices.
+	G.Use(gonum.Implementation{}) // the tiling is gonum's
+	defer G.Use(gemm.Implementation{})
 	rng := rand.New(rand.NewPCG(3, 4))
 	const m, n, k, pad = 150, 410, 37, 3
 	for _, tA := range []blas.Transpose{blas.NoTrans, blas.Trans} {
@@ -317,7 +320,7 @@ func TestGemmTilesMatchOneProduct(t *testing.T) {
 			c0 := randomSlice(rng, m*(n+pad), 1)
 			want, got := slices.Clone(c0), slices.Clone(c0)
 			gonum.Implementation{}.Sgemm(tA, tB, m, n, k, 1, a, lda, b, ldb, 0.5, want, n+pad)
-			gemm(tA, tB, m, n, k, a, lda, b, ldb, 0.5, got, n+pad)
+			mulMat(tA, tB, m, n, k, a, lda, b, ldb, 0.5, got, n+pad)
 			if !slices.Equal(got, want) {
 				t.Errorf("tA=%c tB=%c: tiled product differs", tA, tB)
 			}
@@ -326,7 +329,15 @@ func TestGemmTilesMatchOneProduct(t *testing.T) {
 }
 
 func TestUseRowsForLeNet5(t *testing.T) {
-	// The layouts measured fastest for LeNet-5's layers (docs/cnn.md).
+	for _, training := range []bool{false, true} {
+		if useRows(lenetConv2, training) {
+			t.Errorf("training=%v: conv2 (K 150, P 100) uses rows under gemm's kernels, want columns", training)
+		}
+	}
+	// Under gonum, the layouts measured fastest for LeNet-5's layers
+	// (docs/cnn.md).
+	G.Use(gonum.Implementation{})
+	defer G.Use(gemm.Implementation{})
 	conv1 := convGeom{c: 1, h: 28, w: 28, o: 6, kh: 5, kw: 5, sh: 1, sw: 1, ph: 2, pw: 2, oh: 28, ow: 28}
 	for _, training := range []bool{false, true} {
 		if useRows(conv1, training) {

@@ -24,7 +24,8 @@ type Program struct {
 	Batch int
 
 	graph   *Graph
-	vm      G.VM
+	vm      G.VM    // training programs
+	direct  *direct // evaluation programs
 	x, y    *tensor.Dense
 	outputs *G.Node
 	// outValue receives the outputs during a training run.
@@ -121,6 +122,12 @@ func Compile(model Model, mode Mode, batch int, loss Loss) (p *Program, err erro
 	if err := G.Let(xNode, p.x); err != nil {
 		return nil, errors.Wrap(err, "nn: bind the input")
 	}
+	if mode == Evaluation && len(g.feeds) == 0 && len(g.hooks) == 0 && !tapeOnly {
+		if p.direct, err = newDirect(g.ExprGraph); err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
 	p.vm = G.NewTapeMachine(g.ExprGraph, opts...)
 	return p, nil
 }
@@ -134,6 +141,10 @@ func Compile(model Model, mode Mode, batch int, loss Loss) (p *Program, err erro
 const MaxGraphValues = 1 << 30
 
 var compileMu sync.Mutex
+
+// tapeOnly makes evaluation programs run on the tape machine too, as they
+// did before the direct executor: for tests that compare the two.
+var tapeOnly bool
 
 // checkGraphSize sums the elements of every node's shape.
 func checkGraphSize(g *G.ExprGraph, batch int) error {
@@ -203,9 +214,15 @@ func (p *Program) Run(rng *rand.Rand) error {
 			}
 		}
 	}
-	p.vm.Reset()
-	if err := p.vm.RunAll(); err != nil {
-		return errors.Wrap(err, "nn: run")
+	if p.direct != nil {
+		if err := p.direct.run(); err != nil {
+			return err
+		}
+	} else {
+		p.vm.Reset()
+		if err := p.vm.RunAll(); err != nil {
+			return errors.Wrap(err, "nn: run")
+		}
 	}
 	for _, h := range p.graph.hooks {
 		if err := h(); err != nil {
@@ -218,7 +235,10 @@ func (p *Program) Run(rng *rand.Rand) error {
 // Outputs returns the model outputs of the last run, [batch, outputs]. The
 // slice is owned by the program and overwritten by the next run.
 func (p *Program) Outputs() []float32 {
-	if p.outValue != nil {
+	switch {
+	case p.direct != nil:
+		return p.direct.value(p.outputs).Data().([]float32)
+	case p.outValue != nil:
 		return p.outValue.Data().([]float32)
 	}
 	return p.outputs.Value().Data().([]float32)
@@ -229,8 +249,11 @@ func (p *Program) OutputSize() int { return p.outDims }
 
 // Loss returns the loss of the last run.
 func (p *Program) Loss() float64 {
-	if p.loss == nil {
+	switch {
+	case p.loss == nil:
 		return 0
+	case p.direct != nil:
+		return float64(p.direct.value(p.loss).Data().(float32))
 	}
 	return float64(p.loss.Value().Data().(float32))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"github.com/gozoo/gozoo/backend"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -187,8 +188,13 @@ func TestBadQuantizedFiles(t *testing.T) {
 var update = flag.Bool("update", false, "rewrite the golden int8 file")
 
 // The committed format-version-2 file (int8 weights) always loads and
-// predicts the outputs recorded when it was written.
+// predicts the outputs recorded when it was written, with the BLAS they were
+// recorded with (gonum's).
 func TestGoldenInt8File(t *testing.T) {
+	if err := backend.Use(backend.Gonum); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { backend.Use("") })
 	path, outputs := filepath.Join("testdata", "mlp_int8_v2.safetensors"), filepath.Join("testdata", "mlp_int8_v2_outputs.json")
 	x := make([]float32, 2*6)
 	for i := range x {

@@ -41,7 +41,17 @@ func gozooBinary(*testing.T) string { return binary }
 // runGozoo runs the binary and returns stdout, stderr and the exit status.
 func runGozoo(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
+	return runGozooEnv(t, nil, args...)
+}
+
+// runGozooEnv is runGozoo with variables (KEY=value) added to the
+// environment.
+func runGozooEnv(t *testing.T, env []string, args ...string) (string, string, int) {
+	t.Helper()
 	cmd := exec.Command(gozooBinary(t), args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
