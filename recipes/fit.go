@@ -236,11 +236,8 @@ func (t *Trainer) fitEpoch(ctx context.Context, run *Run, train loader.Dataset, 
 		if err != nil {
 			return nil, err
 		}
-		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return nil, &NonFiniteLossError{Epoch: epoch, Batch: i + 1, Step: t.Step + 1, Loss: loss}
-		}
-		if limit := run.Options.lossLimit(t.Loss); loss > limit {
-			return nil, &LossLimitError{Epoch: epoch, Batch: i + 1, Step: t.Step + 1, Loss: loss, Limit: limit}
+		if err := t.checkLoss(loss, run.Options, epoch, i+1); err != nil {
+			return nil, err
 		}
 		// The same sums metrics.Mean keeps, held here so that a
 		// checkpoint can carry them across an interrupt exactly.
@@ -273,8 +270,31 @@ func (t *Trainer) fitEpoch(ctx context.Context, run *Run, train loader.Dataset, 
 	return stats, nil
 }
 
+// checkLoss returns the error for a step's loss that is not finite or
+// above the options' limit (trainStep did not apply such a step), or nil.
+// The step is the trainer's next: trainStep did not count it. batch is 0
+// for a step outside Fit's epochs (TrainOnBatch).
+func (t *Trainer) checkLoss(loss float64, opts *FitOptions, epoch, batch int) error {
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return &NonFiniteLossError{Epoch: epoch, Batch: batch, Step: t.Step + 1, Loss: loss}
+	}
+	if limit := opts.lossLimit(t.Loss); loss > limit {
+		return &LossLimitError{Epoch: epoch, Batch: batch, Step: t.Step + 1, Loss: loss, Limit: limit}
+	}
+	return nil
+}
+
+// stepPlace says where a step was: "epoch 2, batch 5 (step 605)", or
+// "step 605" for one of TrainOnBatch (batch 0).
+func stepPlace(epoch, batch int, step int64) string {
+	if batch == 0 {
+		return fmt.Sprintf("step %d", step)
+	}
+	return fmt.Sprintf("epoch %d, batch %d (step %d)", epoch, batch, step)
+}
+
 // NonFiniteLossError reports a loss that became NaN or infinite. The step
-// that produced it was not applied.
+// that produced it was not applied. Batch is 0 for a TrainOnBatch step.
 type NonFiniteLossError struct {
 	Epoch, Batch int
 	Step         int64
@@ -282,11 +302,12 @@ type NonFiniteLossError struct {
 }
 
 func (e *NonFiniteLossError) Error() string {
-	return fmt.Sprintf("recipes: loss is %v at epoch %d, batch %d (step %d); the update was not applied", e.Loss, e.Epoch, e.Batch, e.Step)
+	return fmt.Sprintf("recipes: loss is %v at %s; the update was not applied", e.Loss, stepPlace(e.Epoch, e.Batch, e.Step))
 }
 
 // LossLimitError reports a finite loss above FitOptions.MaxLoss: training
-// diverged. The step that produced it was not applied.
+// diverged. The step that produced it was not applied. Batch is 0 for a
+// TrainOnBatch step.
 type LossLimitError struct {
 	Epoch, Batch int
 	Step         int64
@@ -294,6 +315,6 @@ type LossLimitError struct {
 }
 
 func (e *LossLimitError) Error() string {
-	return fmt.Sprintf("recipes: training diverged: loss is %.4g at epoch %d, batch %d (step %d), above the limit %g; the update was not applied (lower the learning rate)",
-		e.Loss, e.Epoch, e.Batch, e.Step, e.Limit)
+	return fmt.Sprintf("recipes: training diverged: loss is %.4g at %s, above the limit %g; the update was not applied (lower the learning rate)",
+		e.Loss, stepPlace(e.Epoch, e.Batch, e.Step), e.Limit)
 }

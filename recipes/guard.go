@@ -8,9 +8,9 @@ import (
 	"sync/atomic"
 )
 
-// ErrInUse is returned by a Trainer's Fit, Evaluate, Predict and Close when
-// another of them is running on the same trainer: a Trainer serves one
-// goroutine at a time.
+// ErrInUse is returned by a Trainer's Fit, TrainOnBatch, Evaluate, Predict
+// and Close when another of them is running on the same trainer: a Trainer
+// serves one goroutine at a time.
 var ErrInUse = errors.New("recipes: trainer is in use by another call (a Trainer serves one goroutine at a time)")
 
 // guard turns concurrent use of a Trainer into ErrInUse. Gorgonia runs

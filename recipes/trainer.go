@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 
 	"github.com/gozoo/gozoo/io/loader"
 	"github.com/gozoo/gozoo/metrics"
@@ -15,10 +16,10 @@ import (
 )
 
 // Trainer trains and evaluates one model with one loss and one optimizer.
-// It is not safe for concurrent use: Fit, Evaluate, Predict and Close
-// called while another of them runs on another goroutine return ErrInUse
-// instead of racing (a callback may still call Evaluate and Predict from
-// inside Fit).
+// It is not safe for concurrent use: Fit, TrainOnBatch, Evaluate, Predict
+// and Close called while another of them runs on another goroutine return
+// ErrInUse instead of racing (a callback may still call Evaluate and
+// Predict from inside Fit).
 type Trainer struct {
 	Model     nn.Model
 	Loss      nn.Loss
@@ -131,7 +132,7 @@ func (t *Trainer) checkData(ds loader.Dataset, needTargets bool) error {
 		return fmt.Errorf("recipes: dataset is empty")
 	}
 	want, got := t.Model.InputShape(), ds.InputShape()
-	if fmt.Sprint(want) != fmt.Sprint(got) {
+	if !slices.Equal(want, got) {
 		return fmt.Errorf("recipes: model takes inputs of shape %v, dataset gives %v", want, got)
 	}
 	if out := t.Model.OutputShape(); len(out) != 1 || out[0] < 1 {
@@ -274,6 +275,39 @@ func (t *Trainer) trainStep(ds loader.Dataset, batch []int, opts *FitOptions, cl
 	}
 	t.Step++
 	return loss, correct, nil
+}
+
+// TrainOnBatch runs one optimizer step on the samples of ds at indices and
+// returns the batch's mean loss: Keras' train_on_batch. The step is one of
+// Fit's (same program, dropout masks from the trainer's source, Step
+// counted) with FitOptions' defaults: no clipping and, for a
+// classification loss, DefaultMaxClassificationLoss. A NaN, infinite or
+// diverged loss is returned with a *NonFiniteLossError or *LossLimitError
+// (Batch 0), and the step is not applied. It does not shuffle, count
+// epochs or run callbacks; Epoch is unchanged. Each batch size compiles a
+// program once, so a loop of steps keeps one size. It returns ErrInUse
+// while another call runs on the trainer (a callback inside Fit gets it
+// too: Fit owns the steps then).
+func (t *Trainer) TrainOnBatch(ds loader.Dataset, indices []int) (loss float64, err error) {
+	if err := t.ready(true); err != nil {
+		return 0, err
+	}
+	leave, err := t.guard.enter(false)
+	if err != nil {
+		return 0, err
+	}
+	defer leave()
+	if len(indices) == 0 || len(indices) > maxBatchSize {
+		return 0, fmt.Errorf("recipes: a batch holds 1..%d samples, got %d", maxBatchSize, len(indices))
+	}
+	if err := t.checkData(ds, true); err != nil {
+		return 0, err
+	}
+	opts := &FitOptions{}
+	if loss, _, err = t.trainStep(ds, indices, opts, false); err != nil {
+		return 0, err
+	}
+	return loss, t.checkLoss(loss, opts, t.Epoch+1, 0)
 }
 
 // isNil reports whether v is nil or a nil pointer in an interface.

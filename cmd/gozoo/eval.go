@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -48,11 +47,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
-	if *asJSON {
-		return json.NewEncoder(stdout).Encode(rep)
-	}
-	_, err = io.WriteString(stdout, rep.String())
-	return err
+	return printResult(stdout, *asJSON, rep)
 }
 
 // loadWithCard loads a model file that must carry a model card.

@@ -2,6 +2,7 @@
 //
 //	gozoo train [-model mlp|mlp-paddle|mlp-mindspore] [-epochs 10] [-batch 64] ...
 //	gozoo eval -model FILE [-data DIR] [-json]
+//	gozoo bench [-model mlp|lenet5|cifar-vgg] [-steps 200] [-json]
 //	gozoo export -model FILE -o model.onnx
 //	gozoo import -onnx model.onnx -o model.safetensors [-dataset NAME] [-mean LIST -std LIST] [-classes LIST]
 //
@@ -11,6 +12,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -36,6 +38,7 @@ func commands() []command {
 		{"prune", "prune a model's smallest weights to a sparsity, fine-tuning the rest", runPrune},
 		{"distill", "train a small student model from a teacher's softened outputs", runDistill},
 		{"quantize", "write a model with int8 weights (per-channel, symmetric) at a quarter of the size", runQuantize},
+		{"bench", "measure training and inference speed and single-image latency of a preset", runBench},
 		{"plot", "draw a training history (history.json) as a PNG or SVG figure", runPlot},
 		{"download", "fetch CIFAR-10 or Fashion-MNIST into a cache folder, checking SHA-256", runDownload},
 		{"export", "write a model file as ONNX, for ONNX Runtime, OpenCV and other runtimes", runExport},
@@ -145,4 +148,13 @@ func parseFlags(fs *flagSet, args []string, stderr io.Writer) error {
 		return fmt.Errorf("unexpected argument %q (run gozoo %s -h)", fs.Arg(0), fs.Name())
 	}
 	return nil
+}
+
+// printResult writes v to w as one JSON object (-json), or as its text.
+func printResult(w io.Writer, asJSON bool, v fmt.Stringer) error {
+	if asJSON {
+		return json.NewEncoder(w).Encode(v)
+	}
+	_, err := io.WriteString(w, v.String())
+	return err
 }

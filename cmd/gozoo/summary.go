@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -40,9 +39,5 @@ func runSummary(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		return json.NewEncoder(stdout).Encode(s)
-	}
-	_, err = io.WriteString(stdout, s.String())
-	return err
+	return printResult(stdout, *asJSON, s)
 }

@@ -231,11 +231,16 @@ func TestNoPanicAcrossTheAPI(t *testing.T) {
 			"Fit bad validation": func() error {
 				return errOf(fx.trainer.Fit(ctx, good, recipes.FitOptions{Epochs: 1, BatchSize: 2, Validation: rows{3, 2, 3}}))
 			},
-			"Evaluate zero batch": func() error { return errOf(fx.trainer.Evaluate(ctx, good, 0)) },
-			"Evaluate empty data": func() error { return errOf(fx.trainer.Evaluate(ctx, rows{0, 4, 3}, 2)) },
-			"Predict huge batch":  func() error { return errOf(fx.trainer.Predict(ctx, good, 1<<40)) },
-			"Evaluate nil model":  func() error { return errOf(recipes.Evaluate(ctx, nil, nn.MSE{}, good, 2)) },
-			"Predict nil data":    func() error { return errOf(recipes.Predict(ctx, fx.model, nil, 2)) },
+			"zero Trainer TrainOnBatch": func() error { return errOf((&recipes.Trainer{}).TrainOnBatch(good, []int{0})) },
+			"TrainOnBatch nil data":     func() error { return errOf(fx.trainer.TrainOnBatch(nil, []int{0})) },
+			"TrainOnBatch wrong width":  func() error { return errOf(fx.trainer.TrainOnBatch(rows{10, 5, 3}, []int{0})) },
+			"TrainOnBatch no indices":   func() error { return errOf(fx.trainer.TrainOnBatch(good, nil)) },
+			"TrainOnBatch bad index":    func() error { return errOf(fx.trainer.TrainOnBatch(good, []int{0, 1 << 40})) },
+			"Evaluate zero batch":       func() error { return errOf(fx.trainer.Evaluate(ctx, good, 0)) },
+			"Evaluate empty data":       func() error { return errOf(fx.trainer.Evaluate(ctx, rows{0, 4, 3}, 2)) },
+			"Predict huge batch":        func() error { return errOf(fx.trainer.Predict(ctx, good, 1<<40)) },
+			"Evaluate nil model":        func() error { return errOf(recipes.Evaluate(ctx, nil, nn.MSE{}, good, 2)) },
+			"Predict nil data":          func() error { return errOf(recipes.Predict(ctx, fx.model, nil, 2)) },
 			"EvaluateReport nil card": func() error {
 				return errOf(recipes.EvaluateReport(ctx, fx.model, nil, good, 2))
 			},

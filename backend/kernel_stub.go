@@ -1,0 +1,4 @@
+package backend
+
+// Kernel names the matrix kernel in use. (stub, replaced on merge)
+func Kernel() string { return Name() }
