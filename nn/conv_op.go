@@ -100,7 +100,14 @@ func (op convOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "gozoo.conv2d %v %p", o
 func (op convOp) Hashcode() uint32      { return hashOf(op) }
 func (op convOp) String() string        { return "Conv2D{" + op.st.geom.String() + "}" }
 
-func (op convOp) Do(inputs ...G.Value) (G.Value, error) {
+func (op convOp) Do(inputs ...G.Value) (G.Value, error) { return op.do(nil, inputs) }
+
+// UsePreallocDo is Do writing into prealloc's memory where it fits.
+func (op convOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value, error) {
+	return op.do(prealloc, inputs)
+}
+
+func (op convOp) do(prealloc G.Value, inputs []G.Value) (G.Value, error) {
 	if len(inputs) != op.Arity() {
 		return nil, fmt.Errorf("nn: conv2d wants %d inputs, got %d", op.Arity(), len(inputs))
 	}
@@ -133,7 +140,18 @@ func (op convOp) Do(inputs ...G.Value) (G.Value, error) {
 	}
 	st.cols = newFloat32s(st.cols, slots*k*p)
 	st.batch = batch
-	out := make([]float32, batch*g.o*p)
+	var out []float32
+	pre, _ := prealloc.(*tensor.Dense)
+	if pre != nil {
+		if data, ok := pre.Data().([]float32); ok && len(data) == batch*g.o*p {
+			out = data
+		} else {
+			pre = nil
+		}
+	}
+	if out == nil {
+		out = make([]float32, batch*g.o*p)
+	}
 	parallel(batch, workers, func(worker, n int) {
 		slot := worker
 		if st.keep {
@@ -159,6 +177,9 @@ func (op convOp) Do(inputs ...G.Value) (G.Value, error) {
 			mulMat(blas.NoTrans, blas.NoTrans, g.o, p, k, w, k, col, p, beta, y, p)
 		}
 	})
+	if pre != nil {
+		return pre, nil
+	}
 	return tensor.New(tensor.WithShape(batch, g.o, g.oh, g.ow), tensor.WithBacking(out)), nil
 }
 
