@@ -3,8 +3,11 @@ package optim
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // rule is the arithmetic of one optimizer kind; core does the bookkeeping
@@ -14,7 +17,9 @@ type rule interface {
 	// learning rate lr.
 	prepare(step int64, lr float64)
 	// update applies the prepared step to one parameter: x its values, g its
-	// gradient (len(g) == len(x)) and state its slots in slot order.
+	// gradient (len(g) == len(x)) and state its slots in slot order. Each
+	// value's update must depend on that value's own entries alone: Step
+	// hands chunks of a parameter to several goroutines.
 	update(x, g []float32, state [][]float32)
 }
 
@@ -77,9 +82,9 @@ func (c *core) Step(params []Param) error {
 	c.step++
 	c.rule.prepare(c.step, c.lr)
 	n := len(c.slotNames)
+	c.updateAll(params, n)
 	for i := range params {
 		p := &params[i]
-		c.rule.update(p.Value, p.Grad[:len(p.Value)], c.slots[i*n:i*n+n])
 		if p.Mask != nil {
 			for j, keep := range p.Mask {
 				if !keep {
@@ -89,6 +94,57 @@ func (c *core) Step(params []Param) error {
 		}
 	}
 	return nil
+}
+
+// updateChunk is the number of values one goroutine updates at a time;
+// steps with fewer values in all than two chunks run on the caller's.
+const updateChunk = 1 << 14
+
+// updateAll applies the rule to every parameter. Each value's update
+// depends on that value alone, so chunks of the parameters go to up to
+// GOMAXPROCS goroutines with the same result as one pass.
+func (c *core) updateAll(params []Param, n int) {
+	total := 0
+	for i := range params {
+		total += len(params[i].Value)
+	}
+	workers := min(runtime.GOMAXPROCS(0), total/updateChunk)
+	if workers <= 1 {
+		for i := range params {
+			p := &params[i]
+			c.rule.update(p.Value, p.Grad[:len(p.Value)], c.slots[i*n:i*n+n])
+		}
+		return
+	}
+	type chunk struct{ param, from, to int }
+	var chunks []chunk
+	for i := range params {
+		for from := 0; from < len(params[i].Value); from += updateChunk {
+			chunks = append(chunks, chunk{i, from, min(from+updateChunk, len(params[i].Value))})
+		}
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			state := make([][]float32, n)
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= len(chunks) {
+					return
+				}
+				ch := chunks[k]
+				p := &params[ch.param]
+				for s, slot := range c.slots[ch.param*n : ch.param*n+n] {
+					state[s] = slot[ch.from:ch.to]
+				}
+				c.rule.update(p.Value[ch.from:ch.to], p.Grad[ch.from:ch.to], state)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // bind checks params against the layout of the earlier steps, or fixes the
