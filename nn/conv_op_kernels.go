@@ -76,7 +76,16 @@ func (g convGeom) im2col(x, col []float32) {
 					clear(out[hi:])
 					src := img[iy*g.w : (iy+1)*g.w]
 					if g.sw == 1 {
-						copy(out[lo:hi], src[lo-g.pw+j:])
+						d, s := out[lo:hi], src[lo-g.pw+j:]
+						if len(d) > 16 {
+							copy(d, s)
+							continue
+						}
+						// Short runs: a loop beats memmove's call.
+						s = s[:len(d)]
+						for x, v := range s {
+							d[x] = v
+						}
 						continue
 					}
 					for ox, ix := lo, lo*g.sw-g.pw+j; ox < hi; ox, ix = ox+1, ix+g.sw {

@@ -17,6 +17,10 @@
 # that row is skipped.
 #
 #   scripts/bench_peers.sh [mlp|lenet5] [ROUNDS] [EPOCHS]
+#
+# For the OpenBLAS build (needs libopenblas-dev and gcc):
+#
+#   GOZOO_BLAS=openblas scripts/bench_peers.sh mlp
 set -eu
 model=${1:-mlp}
 rounds=${2:-3}
@@ -42,7 +46,11 @@ else
 	echo "bench_peers.sh: no /usr/bin/time, so no peak RSS row (install it: apt-get install -y time)" >&2
 fi
 
-go build -o "$work/gozoo" "$root/cmd/gozoo"
+if [ "${GOZOO_BLAS:-}" = openblas ]; then
+	CGO_ENABLED=1 go build -tags openblas -o "$work/gozoo" "$root/cmd/gozoo"
+else
+	go build -o "$work/gozoo" "$root/cmd/gozoo"
+fi
 if [ "$model" = mlp ]; then
 	(cd "$peers/gorgonia-raw" && go build -o "$work/gorgonia-raw" .)
 fi
