@@ -54,6 +54,10 @@ func sgemm(workers int, transA, transB bool, m, n, k int, alpha float32, a []flo
 		return
 	}
 	kern := active
+	if m <= 2 && !transB && kern.row != nil {
+		rowProducts(kern, transA, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+		return
+	}
 	// B is read in place where it is not transposed; only panels that
 	// run past column n, or a transposed B, are packed.
 	bp := getBuf(min(k, kc) * roundUp(min(n, nc), kern.nr))
@@ -66,6 +70,34 @@ func sgemm(workers int, transA, transB bool, m, n, k int, alpha float32, a []flo
 			blk := block{kern: kern, transA: transA, transB: transB, alpha: alpha, a: a, lda: lda,
 				b: b, ldb: ldb, bp: *bp, c: c, ldc: ldc, pc: pc, kb: kb, jc: jc, nb: nb, m: m}
 			blk.run(workers)
+		}
+	}
+}
+
+// rowProducts computes C += alpha*op(A)*B one row of C at a time with
+// the kernel's row product, B read in place: for one or two rows, the
+// tile kernels would spend most of their work on padding rows. Each
+// element is summed as the tile kernels sum it, block of kc by block.
+func rowProducts(kern kernel, transA bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	buf := getBuf(min(k, kc))
+	defer putBuf(buf)
+	for i := range m {
+		for pc := 0; pc < k; pc += kc {
+			kb := min(kc, k-pc)
+			row := (*buf)[:kb]
+			for p := range kb {
+				if transA {
+					row[p] = a[(pc+p)*lda+i]
+				} else {
+					row[p] = a[i*lda+pc+p]
+				}
+			}
+			if alpha != 1 {
+				for p := range row {
+					row[p] *= alpha
+				}
+			}
+			kern.row(kb, row, b[pc*ldb:], ldb, c[i*ldc:i*ldc+n])
 		}
 	}
 }

@@ -14,6 +14,10 @@ type kernel struct {
 	name   string
 	mr, nr int
 	run    func(k int, a, b *float32, ldb int, c *float32, ldc, rows int)
+	// row, if not nil, is the product of one row of A with B in place:
+	// c[0:n] += a[0:k] * B[k x n], each element computed as run computes
+	// it, for products of one or two rows.
+	row func(k int, a, b []float32, ldb int, c []float32)
 }
 
 // kernels lists the kernels this CPU can run, fastest first; the portable

@@ -217,3 +217,87 @@ store2:
 done2:
 	VZEROUPPER
 	RET
+
+// func rowAVX512x128(k int, a, b *float32, ldb int, c *float32)
+// c[0:128] += a[0:k] * B[k x 128], B's rows ldb apart: eight independent
+// fused multiply-add chains, Z0..Z7, each starting from zero.
+TEXT ·rowAVX512x128(SB), NOSPLIT, $0-40
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ ldb+24(FP), R10
+	MOVQ c+32(FP), DX
+	SHLQ $2, R10
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	TESTQ CX, CX
+	JZ storerow128
+looprow128:
+	VBROADCASTSS (SI), Z8
+	VFMADD231PS 0(DI), Z8, Z0
+	VFMADD231PS 64(DI), Z8, Z1
+	VFMADD231PS 128(DI), Z8, Z2
+	VFMADD231PS 192(DI), Z8, Z3
+	VFMADD231PS 256(DI), Z8, Z4
+	VFMADD231PS 320(DI), Z8, Z5
+	VFMADD231PS 384(DI), Z8, Z6
+	VFMADD231PS 448(DI), Z8, Z7
+	ADDQ $4, SI
+	ADDQ R10, DI
+	DECQ CX
+	JNZ looprow128
+storerow128:
+	VADDPS 0(DX), Z0, Z0
+	VMOVUPS Z0, 0(DX)
+	VADDPS 64(DX), Z1, Z1
+	VMOVUPS Z1, 64(DX)
+	VADDPS 128(DX), Z2, Z2
+	VMOVUPS Z2, 128(DX)
+	VADDPS 192(DX), Z3, Z3
+	VMOVUPS Z3, 192(DX)
+	VADDPS 256(DX), Z4, Z4
+	VMOVUPS Z4, 256(DX)
+	VADDPS 320(DX), Z5, Z5
+	VMOVUPS Z5, 320(DX)
+	VADDPS 384(DX), Z6, Z6
+	VMOVUPS Z6, 384(DX)
+	VADDPS 448(DX), Z7, Z7
+	VMOVUPS Z7, 448(DX)
+	VZEROUPPER
+	RET
+
+// func rowAVX512x16(k int, a, b *float32, ldb int, c *float32, mask uint16)
+// c[j] += a[0:k] * B[k x 16][j] for the columns j whose mask bit is set;
+// the others are neither read nor written.
+TEXT ·rowAVX512x16(SB), NOSPLIT, $0-42
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ ldb+24(FP), R10
+	MOVQ c+32(FP), DX
+	MOVWLZX mask+40(FP), AX
+	KMOVW AX, K1
+	SHLQ $2, R10
+	VPXORD Z0, Z0, Z0
+	TESTQ CX, CX
+	JZ storerow16
+looprow16:
+	VBROADCASTSS (SI), Z8
+	VMOVUPS.Z (DI), K1, Z9
+	VFMADD231PS Z9, Z8, Z0
+	ADDQ $4, SI
+	ADDQ R10, DI
+	DECQ CX
+	JNZ looprow16
+storerow16:
+	VMOVUPS.Z (DX), K1, Z9
+	VADDPS Z9, Z0, Z0
+	VMOVUPS Z0, K1, (DX)
+	VZEROUPPER
+	RET
