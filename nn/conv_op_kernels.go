@@ -297,8 +297,9 @@ func mulMat(tA, tB blas.Transpose, m, n, k int, a []float32, lda int, b []float3
 	}
 }
 
-// convWorkers is how many goroutines a convolution spreads its images over.
-// Results do not depend on it (tests change it).
+// convWorkers is how many goroutines a convolution spreads its images over,
+// and max pooling and ReLU their planes and chunks. Results do not depend
+// on it (tests change it).
 var convWorkers = func() int { return runtime.GOMAXPROCS(0) }
 
 // parallel calls f(worker, i) for every i in [0, n) on up to workers

@@ -67,14 +67,15 @@ func (p *Pool2D) OutputShape(in []int) ([]int, error) {
 	return []int{c, oh, ow}, nil
 }
 
-func (p *Pool2D) Forward(_ *Graph, x *G.Node) (y *G.Node, err error) {
+func (p *Pool2D) Forward(g *Graph, x *G.Node) (y *G.Node, err error) {
 	out, err := p.OutputShape(x.Shape()[1:])
 	if err != nil {
 		return nil, err
 	}
 	defer catch(&err, p.kind+"pool2d")
 	if p.kind == MaxPool {
-		return G.MaxPool2D(x, tensor.Shape{p.win.kernel[0], p.win.kernel[1]}, p.win.padding[:], p.win.stride[:])
+		// Gorgonia's MaxPool2D's results, faster (maxpool_op.go).
+		return maxPool(x, p.win, out[1], out[2], g.Mode == Training)
 	}
 	// Gorgonia v0.9.18's AveragePool2D divides by the input width instead of
 	// the window area and has a wrong gradient, hence an op of our own.

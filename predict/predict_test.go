@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gozoo/gozoo/internal/testutil"
 	"github.com/gozoo/gozoo/io/csvdata"
 	"github.com/gozoo/gozoo/io/imagein"
 	"github.com/gozoo/gozoo/metrics"
@@ -60,18 +61,6 @@ func reference(t *testing.T, m nn.Model, x []float32, in int) []float32 {
 	return out
 }
 
-func sameBits(t *testing.T, what string, got, want []float32) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
-	}
-	for i := range got {
-		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-			t.Fatalf("%s: value %d is %v, want %v bit for bit", what, i, got[i], want[i])
-		}
-	}
-}
-
 // A row's outputs are the same bits whatever else is in the call: batches
 // of any size, chunked and padded, equal rows run one at a time.
 func TestPredictBatchesEqualSingleRows(t *testing.T) {
@@ -99,13 +88,13 @@ func TestPredictBatchesEqualSingleRows(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sameBits(t, "37 rows at once", got, want)
+			testutil.SameBits(t, "37 rows at once", got, want)
 			for _, n := range []int{1, 3, 16} {
 				got, err := p.Predict(context.Background(), x[:n*p.InputSize()])
 				if err != nil {
 					t.Fatal(err)
 				}
-				sameBits(t, "a few rows", got, want[:n*p.OutputSize()])
+				testutil.SameBits(t, "a few rows", got, want[:n*p.OutputSize()])
 			}
 			probs, err := p.Probabilities(context.Background(), x[:p.InputSize()])
 			if err != nil {

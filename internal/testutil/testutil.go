@@ -34,3 +34,18 @@ func AllClose(t testing.TB, what string, got, want []float64, atol, rtol float64
 		t.Errorf("%s: %d of %d values differ", what, bad, len(got))
 	}
 }
+
+// SameBits fails t unless got and want hold the same float32 bit patterns:
+// -0 differs from 0, and NaNs must match to the payload.
+func SameBits(t testing.TB, what string, got, want []float32) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
+	}
+	for i := range got {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: value %d is %v (%#08x), want %v (%#08x) bit for bit",
+				what, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+		}
+	}
+}
