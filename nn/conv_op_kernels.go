@@ -6,6 +6,7 @@ package nn
 import (
 	"fmt"
 	"github.com/gozoo/gozoo/backend/gemm"
+	"github.com/gozoo/gozoo/internal/vec"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -56,6 +57,10 @@ func (g convGeom) span(j int) (lo, hi int) {
 // row (c, i, j) holds x[c][oy*sh-ph+i][ox*sw-pw+j] for every output pixel,
 // zero where that falls in the padding.
 func (g convGeom) im2col(x, col []float32) {
+	if g.sw == 1 {
+		g.im2colStride1(x, col)
+		return
+	}
 	p := g.p()
 	row := 0
 	for c := 0; c < g.c; c++ {
@@ -75,23 +80,51 @@ func (g convGeom) im2col(x, col []float32) {
 					clear(out[:lo])
 					clear(out[hi:])
 					src := img[iy*g.w : (iy+1)*g.w]
-					if g.sw == 1 {
-						d, s := out[lo:hi], src[lo-g.pw+j:]
-						if len(d) > 16 {
-							copy(d, s)
-							continue
-						}
-						// Short runs: a loop beats memmove's call.
-						s = s[:len(d)]
-						for x, v := range s {
-							d[x] = v
-						}
-						continue
-					}
 					for ox, ix := lo, lo*g.sw-g.pw+j; ox < hi; ox, ix = ox+1, ix+g.sw {
 						out[ox] = src[ix]
 					}
 				}
+			}
+		}
+	}
+}
+
+// im2colStride1 is im2col for a horizontal stride of 1, where each output
+// row of a column-matrix row is one run of the input row, copied by
+// package vec: LeNet-5's runs are 10 to 28 values, so slicing and calling
+// copy for each would cost as much as the copy.
+func (g convGeom) im2colStride1(x, col []float32) {
+	p, ow, w := g.p(), g.ow, g.w
+	if len(x) < g.c*g.h*w || len(col) < g.k()*p {
+		panic(fmt.Sprintf("nn: im2col %v: image of %d values, columns of %d", g, len(x), len(col)))
+	}
+	for c := 0; c < g.c; c++ {
+		for i := 0; i < g.kh; i++ {
+			// Output rows whose input row oy*sh-ph+i is inside the image.
+			oy0, oy1 := 0, g.oh
+			for oy0 < oy1 && oy0*g.sh-g.ph+i < 0 {
+				oy0++
+			}
+			for oy1 > oy0 && (oy1-1)*g.sh-g.ph+i >= g.h {
+				oy1--
+			}
+			for j := 0; j < g.kw; j++ {
+				dst := col[((c*g.kh+i)*g.kw+j)*p:][:p]
+				clear(dst[:oy0*ow])
+				clear(dst[oy1*ow:])
+				lo, hi := g.span(j)
+				n := hi - lo
+				if oy0 == oy1 {
+					continue
+				}
+				if n == 0 {
+					clear(dst[oy0*ow : oy1*ow])
+					continue
+				}
+				if lo > 0 || hi < ow {
+					clear(dst[oy0*ow : oy1*ow]) // the padding columns; one call
+				}
+				vec.Copy(dst[oy0*ow+lo:], x[(c*g.h+oy0*g.sh-g.ph+i)*w+lo-g.pw+j:], n, oy1-oy0, ow, g.sh*w)
 			}
 		}
 	}

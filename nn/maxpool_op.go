@@ -23,6 +23,7 @@ package nn
 
 import (
 	"fmt"
+	"github.com/gozoo/gozoo/internal/vec"
 	"hash"
 	"math"
 
@@ -79,27 +80,6 @@ func (st *maxPoolState) eachPlane(f func(plane int)) {
 	})
 }
 
-// negMaxBits are the bits of -math.MaxFloat32, where Gorgonia starts a
-// window's maximum.
-const negMaxBits = 0xff7fffff
-
-// scan is one step of a window's scan: v, at index i, replaces the maximum
-// so far (its bits) and its index if v is greater. The comparison is
-// Gorgonia's, on floats, but what it selects are integers, which the
-// compiler moves without a branch: a branch on random data mispredicts
-// about once a window, and made the loop about twice as slow.
-func scan(bits uint32, arg int32, v float32, i int32) (uint32, int32) {
-	greater := v > math.Float32frombits(bits)
-	vb := math.Float32bits(v)
-	if greater {
-		bits = vb
-	}
-	if greater {
-		arg = i
-	}
-	return bits, arg
-}
-
 // forwardPlane pools one plane src [H, W] into dst [OH, OW] and records
 // each output's winner in idx [OH, OW].
 func (st *maxPoolState) forwardPlane(src, dst []float32, idx []int32) {
@@ -117,10 +97,10 @@ func (st *maxPoolState) forwardPlane(src, dst []float32, idx []int32) {
 			x0 := ox*s[1] - p[1]
 			x1 := min(x0+k[1], w)
 			x0 = max(x0, 0)
-			bits, arg := uint32(negMaxBits), int32(-1)
+			bits, arg := uint32(vec.NegMaxBits), int32(-1)
 			for y := y0; y < y1; y++ {
 				for i, v := range src[y*w+x0 : y*w+x1] {
-					bits, arg = scan(bits, arg, v, int32(y*w+x0+i))
+					bits, arg = vec.Scan(bits, arg, v, int32(y*w+x0+i))
 				}
 			}
 			dst[oy*ow+ox] = math.Float32frombits(bits)
@@ -134,18 +114,7 @@ func (st *maxPoolState) forwardPlane(src, dst []float32, idx []int32) {
 func pool2x2(src, dst []float32, idx []int32, w, oh, ow int) {
 	for oy := 0; oy < oh; oy++ {
 		i0, i1 := int32(2*oy*w), int32((2*oy+1)*w)
-		top, bottom := src[i0:][:2*ow], src[i1:][:2*ow]
-		out, winners := dst[oy*ow:][:ow], idx[oy*ow:][:ow]
-		for ox := range out {
-			i := 2 * ox
-			j := int32(i)
-			bits, arg := scan(negMaxBits, -1, top[i], i0+j)
-			bits, arg = scan(bits, arg, top[i+1], i0+j+1)
-			bits, arg = scan(bits, arg, bottom[i], i1+j)
-			bits, arg = scan(bits, arg, bottom[i+1], i1+j+1)
-			out[ox] = math.Float32frombits(bits)
-			winners[ox] = arg
-		}
+		vec.MaxPool2x2(dst[oy*ow:][:ow], idx[oy*ow:][:ow], src[i0:][:2*ow], src[i1:][:2*ow], i0, i1)
 	}
 }
 

@@ -19,8 +19,8 @@ package nn
 
 import (
 	"fmt"
+	"github.com/gozoo/gozoo/internal/vec"
 	"hash"
-	"math"
 	"slices"
 
 	"github.com/chewxy/hm"
@@ -31,19 +31,6 @@ import (
 // rectify builds ReLU of x, of any shape.
 func rectify(x *G.Node) (*G.Node, error) {
 	return G.ApplyOp(reluOp{dims: x.Dims(), out: &reused{}}, x)
-}
-
-// reluMask is Rectify's mask: 1 where x >= 0, 0 elsewhere (NaN included).
-// It selects the bits of 1 as an integer, which the compiler does with a
-// conditional move: a branch on the sign of ReLU's input mispredicts half
-// the time, and made the op several times slower in
-// BenchmarkLeNetReLUPool.
-func reluMask(x float32) float32 {
-	var one uint32
-	if x >= 0 {
-		one = 0x3f800000 // math.Float32bits(1)
-	}
-	return math.Float32frombits(one)
 }
 
 // reluChunk is how many elements one worker takes at a time.
@@ -170,17 +157,12 @@ func (op reluOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value, er
 	if op.grad {
 		dy := in[1]
 		elementwise(len(out), func(from, to int) {
-			g := dy[from:to]
-			for i, v := range x[from:to] {
-				out[from+i] = reluMask(v) * g[i]
-			}
+			vec.ReLUGrad(out[from:to], x[from:to], dy[from:to])
 		})
 		return prealloc, nil
 	}
 	elementwise(len(out), func(from, to int) {
-		for i, v := range x[from:to] {
-			out[from+i] = v * reluMask(v)
-		}
+		vec.ReLU(out[from:to], x[from:to])
 	})
 	return prealloc, nil
 }
