@@ -100,14 +100,7 @@ func (g convGeom) im2colStride1(x, col []float32) {
 	}
 	for c := 0; c < g.c; c++ {
 		for i := 0; i < g.kh; i++ {
-			// Output rows whose input row oy*sh-ph+i is inside the image.
-			oy0, oy1 := 0, g.oh
-			for oy0 < oy1 && oy0*g.sh-g.ph+i < 0 {
-				oy0++
-			}
-			for oy1 > oy0 && (oy1-1)*g.sh-g.ph+i >= g.h {
-				oy1--
-			}
+			oy0, oy1 := g.insideRows(i)
 			for j := 0; j < g.kw; j++ {
 				dst := col[((c*g.kh+i)*g.kw+j)*p:][:p]
 				clear(dst[:oy0*ow])
@@ -133,6 +126,10 @@ func (g convGeom) im2colStride1(x, col []float32) {
 // col2im adds the column matrix col [K, P] into the image dx [C, H, W]: the
 // transpose of im2col.
 func (g convGeom) col2im(col, dx []float32) {
+	if g.sw == 1 {
+		g.col2imStride1(col, dx)
+		return
+	}
 	p := g.p()
 	row := 0
 	for c := 0; c < g.c; c++ {
@@ -156,6 +153,44 @@ func (g convGeom) col2im(col, dx []float32) {
 			}
 		}
 	}
+}
+
+// col2imStride1 is col2im for a horizontal stride of 1: the transpose of
+// im2colStride1, adding the same runs in the same order.
+func (g convGeom) col2imStride1(col, dx []float32) {
+	p, ow, w := g.p(), g.ow, g.w
+	if len(dx) < g.c*g.h*w || len(col) < g.k()*p {
+		panic(fmt.Sprintf("nn: col2im %v: image of %d values, columns of %d", g, len(dx), len(col)))
+	}
+	for c := 0; c < g.c; c++ {
+		for i := 0; i < g.kh; i++ {
+			oy0, oy1 := g.insideRows(i)
+			if oy0 == oy1 {
+				continue
+			}
+			for j := 0; j < g.kw; j++ {
+				lo, hi := g.span(j)
+				if hi == lo {
+					continue
+				}
+				src := col[((c*g.kh+i)*g.kw+j)*p:][:p]
+				vec.Add(dx[(c*g.h+oy0*g.sh-g.ph+i)*w+lo-g.pw+j:], src[oy0*ow+lo:], hi-lo, oy1-oy0, g.sh*w, ow)
+			}
+		}
+	}
+}
+
+// insideRows returns the output rows [oy0, oy1) whose input row for kernel
+// row i, oy*sh-ph+i, is inside the image.
+func (g convGeom) insideRows(i int) (oy0, oy1 int) {
+	oy0, oy1 = 0, g.oh
+	for oy0 < oy1 && oy0*g.sh-g.ph+i < 0 {
+		oy0++
+	}
+	for oy1 > oy0 && (oy1-1)*g.sh-g.ph+i >= g.h {
+		oy1--
+	}
+	return oy0, oy1
 }
 
 // inside returns the kernel columns j in [lo, hi) that fall inside the image

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func TestCopyMatchesGo(t *testing.T) {
+func TestCopyAndAddMatchGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, n := range []int{1, 5, 10, 15, 16, 17, 28, 31, 32, 33, 100} {
 		for _, rows := range []int{1, 3, 10} {
@@ -25,6 +25,11 @@ func TestCopyMatchesGo(t *testing.T) {
 			copyGo(want[10:], src, n, rows, ds, ss)
 			if !slices.Equal(got, want) {
 				t.Fatalf("n=%d rows=%d strides %d/%d: %v, want %v", n, rows, ds, ss, got, want)
+			}
+			Add(got[10:], src, n, rows, ds, ss)
+			addGo(want[10:], src, n, rows, ds, ss)
+			if !slices.Equal(got, want) {
+				t.Fatalf("add: n=%d rows=%d strides %d/%d: %v, want %v", n, rows, ds, ss, got, want)
 			}
 		}
 	}
