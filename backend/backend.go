@@ -59,9 +59,18 @@ func Name() string {
 
 // Kernel describes the matrix kernel in use: for Gozoo the micro-kernel
 // picked from the CPU's features, such as "gozoo avx512 8x32".
+//
+// For OpenBLAS it is OpenBLAS's own description of its build, which names
+// the kernels it picked for the CPU, such as "OpenBLAS 0.3.21 ...
+// SkylakeX": a generic one (Prescott) on a CPU it does not recognise is
+// several times slower, and OPENBLAS_CORETYPE overrides it
+// (docs/backends.md).
 func Kernel() string {
-	if isGozoo(tensor.WhichBLAS()) {
+	switch b := tensor.WhichBLAS(); {
+	case isGozoo(b):
 		return Gozoo + " " + gemm.Kernel()
+	case isOpenBLAS(b):
+		return openBLASConfig()
 	}
 	return Name()
 }

@@ -12,3 +12,5 @@ import (
 func openBLAS() gorgonia.BLAS { return nil }
 
 func isOpenBLAS(tensor.BLAS) bool { return false }
+
+func openBLASConfig() string { return "" }
