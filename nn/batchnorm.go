@@ -124,7 +124,7 @@ func (b *BatchNorm) Forward(g *Graph, x *G.Node) (y *G.Node, err error) {
 		// y = x*scale + shift, scale = gamma/sqrt(var+eps), shift = beta - mean*scale.
 		scale := G.Must(G.HadamardProd(gamma, invStd(g.Node(b.RunningVar))))
 		shift := G.Must(G.Sub(beta, G.Must(G.HadamardProd(g.Node(b.RunningMean), scale))))
-		return G.BroadcastAdd(G.Must(G.BroadcastHadamardProd(x, scale, nil, pattern)), shift, nil, pattern)
+		return G.ApplyOp(channelAffineOp{dims: len(shape), y: new(reused)}, x, scale, shift)
 	}
 	count := G.NewConstant(float32(n))
 	mean := G.Must(G.Div(G.Must(G.Sum(x, axes...)), count))
