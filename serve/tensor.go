@@ -123,6 +123,12 @@ func (d *tensorData) number() error {
 		d.out32 = append(d.out32, float32(v))
 		return nil
 	}
+	if !d.wide {
+		if v, ok := simpleFloat32(tok); ok {
+			d.out32 = append(d.out32, v)
+			return nil
+		}
+	}
 	bits := 32
 	if d.wide {
 		bits = 64
@@ -140,6 +146,50 @@ func (d *tensorData) number() error {
 		d.out32 = append(d.out32, float32(v))
 	}
 	return nil
+}
+
+// pow10f32 are the powers of ten that float32 holds exactly.
+var pow10f32 = [...]float32{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10}
+
+// simpleFloat32 parses the common case of a request's pixel values, a
+// plain decimal such as 0.329412 or -3, with fewer than 2^24 as its digits
+// and at most 10 after the point, without strconv's general machinery: the
+// digits and the power of ten are both exact float32s, so one IEEE
+// division gives the correctly rounded value, as strconv.ParseFloat(s, 32)
+// does on its own exact path (tested against it). Anything else reports
+// false, for ParseFloat.
+func simpleFloat32(tok []byte) (float32, bool) {
+	neg := len(tok) > 0 && tok[0] == '-'
+	if neg {
+		tok = tok[1:]
+	}
+	var mant uint32
+	digits, frac, point := 0, 0, false
+	for _, c := range tok {
+		switch {
+		case c >= '0' && c <= '9':
+			mant = mant*10 + uint32(c-'0')
+			digits++
+			if point {
+				frac++
+			}
+			if mant >= 1<<24 || digits > 9 {
+				return 0, false
+			}
+		case c == '.' && !point && digits > 0:
+			point = true
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 || (point && frac == 0) || frac >= len(pow10f32) {
+		return 0, false
+	}
+	v := float32(mant) / pow10f32[frac]
+	if neg {
+		v = -v
+	}
+	return v, true
 }
 
 func (d *tensorData) skipSpace() {
