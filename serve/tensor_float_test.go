@@ -1,8 +1,10 @@
 package serve
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"strconv"
 	"testing"
 )
@@ -40,5 +42,31 @@ func TestSimpleFloat32MatchesParseFloat(t *testing.T) {
 	}
 	if taken < len(tokens)/2 {
 		t.Fatalf("the fast path took only %d of %d tokens", taken, len(tokens))
+	}
+}
+
+// unmarshalOnce accepts and rejects what json.Unmarshal does, and decodes
+// the same request.
+func TestUnmarshalOnceIsUnmarshal(t *testing.T) {
+	for _, body := range []string{
+		`{"id": "1", "inputs": [{"name": "input", "shape": [1, 2], "datatype": "FP32", "data": [0.5, 1]}]}`,
+		"{\"id\": \"2\"}\n\t ",
+		`{"id": "1"} {"id": "2"}`,
+		`{"id": "1"}x`,
+		`{"inputs": [`,
+		``,
+		`   `,
+		`[1, 2]`,
+		`{"id": 5}`,
+	} {
+		var got, want inferRequest
+		errGot := unmarshalOnce([]byte(body), &got)
+		errWant := json.Unmarshal([]byte(body), &want)
+		if (errGot == nil) != (errWant == nil) {
+			t.Fatalf("%q: unmarshalOnce says %v, json.Unmarshal %v", body, errGot, errWant)
+		}
+		if errGot == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: unmarshalOnce gives %+v, json.Unmarshal %+v", body, got, want)
+		}
 	}
 }
