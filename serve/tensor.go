@@ -22,6 +22,13 @@ type tensorData struct {
 
 // parse reads buf into d.out32 (or d.out64 when wide).
 func (d *tensorData) parse() error {
+	// Room for every value, but never more than the body can hold: each
+	// takes at least two bytes, a digit and a comma or bracket.
+	if room := min(d.want, len(d.buf)/2+1); d.wide {
+		d.out64 = make([]float64, 0, room)
+	} else {
+		d.out32 = make([]float32, 0, room)
+	}
 	d.skipSpace()
 	if d.pos >= len(d.buf) || d.buf[d.pos] != '[' {
 		return fmt.Errorf("data must be an array of numbers")
