@@ -106,15 +106,11 @@ func (b *BatchNorm) Forward(g *Graph, x *G.Node) (y *G.Node, err error) {
 	if _, err := b.OutputShape(shape[1:]); err != nil {
 		return nil, err
 	}
-	axes, n := b.axes(shape)
+	_, n := b.axes(shape)
 	if g.Mode == Training && n < 2 {
 		return nil, fmt.Errorf("batchnorm %q: training needs more than one value per channel, got input shape %v", b.name, []int(shape))
 	}
 	defer catch(&err, "batchnorm")
-	pattern := make([]byte, len(axes))
-	for i, a := range axes {
-		pattern[i] = byte(a)
-	}
 	eps := G.NewConstant(float32(batchNormEps))
 	// Gorgonia v0.9.18's InverseSqrt has a wrong gradient (it computes
 	// -g/(2y^3) instead of -g*y^3/2), so 1/sqrt(v) is built as Inverse(Sqrt(v)).
@@ -126,32 +122,21 @@ func (b *BatchNorm) Forward(g *Graph, x *G.Node) (y *G.Node, err error) {
 		shift := G.Must(G.Sub(beta, G.Must(G.HadamardProd(g.Node(b.RunningMean), scale))))
 		return G.ApplyOp(channelAffineOp{dims: len(shape), y: new(reused)}, x, scale, shift)
 	}
-	count := G.NewConstant(float32(n))
-	mean := G.Must(G.Div(G.Must(G.Sum(x, axes...)), count))
-	centred := G.Must(G.BroadcastSub(x, mean, nil, pattern))
-	variance := G.Must(G.Div(G.Must(G.Sum(G.Must(G.Square(centred)), axes...)), count))
-	scale := G.Must(G.HadamardProd(gamma, invStd(variance)))
-	y = G.Must(G.BroadcastAdd(G.Must(G.BroadcastHadamardProd(centred, scale, nil, pattern)), beta, nil, pattern))
-
-	// Copy the batch statistics out during the run: after it, the machine
-	// may have reused their memory for later nodes.
-	var meanV, varV G.Value
-	G.Read(mean, &meanV)
-	G.Read(variance, &varV)
-	g.AfterRun(func() error { return b.updateRunning(meanV, varV, n) })
+	st := &bnState{channels: b.size}
+	y, err = G.ApplyOp(bnOp{st: st, dims: len(shape), y: new(reused)}, x, gamma, beta)
+	if err != nil {
+		return nil, err
+	}
+	g.AfterRun(func() error { return b.updateRunning(st) })
 	return y, nil
 }
 
 // updateRunning moves the running statistics towards the batch's, using the
 // unbiased variance var*n/(n-1).
-func (b *BatchNorm) updateRunning(meanV, varV G.Value, n int) error {
-	if meanV == nil || varV == nil {
+func (b *BatchNorm) updateRunning(st *bnState) error {
+	mean, vars, n := st.mean, st.variance, st.n
+	if len(mean) != b.size || len(vars) != b.size || n < 2 {
 		return fmt.Errorf("nn: batchnorm %q: batch statistics were not computed", b.name)
-	}
-	mean, ok1 := meanV.Data().([]float32)
-	vars, ok2 := varV.Data().([]float32)
-	if !ok1 || !ok2 || len(mean) != b.size || len(vars) != b.size {
-		return fmt.Errorf("nn: batchnorm %q: batch statistics have the wrong type or size", b.name)
 	}
 	const m = batchNormMomentum
 	unbias := float64(n) / float64(n-1)

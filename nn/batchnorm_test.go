@@ -270,3 +270,45 @@ func TestConvNetGradients(t *testing.T) {
 	const batch = 3
 	checkGradients(t, trainingForward{model}, SoftmaxCrossEntropy{}, batch, randomSlice(rng, batch*120, 1), oneHot(rng, batch, 4))
 }
+
+// The batch norm ops spread channels over goroutines; their outputs and
+// gradients do not depend on how many.
+func TestBatchNormIgnoresWorkers(t *testing.T) {
+	defer func(f func() int) { convWorkers = f }(convWorkers)
+	rng := rand.New(rand.NewPCG(51, 52))
+	model := convNet(t, rng, []int{2, 6, 6}, 3, func(shape []int) Layer {
+		bn := built(NewBatchNorm2D("bn", shape[0]))(t)
+		copy(bn.Gamma.Data(), randomSlice(rng, shape[0], 1))
+		copy(bn.Beta.Data(), randomSlice(rng, shape[0], 1))
+		return bn
+	})
+	x, y := randomSlice(rng, 4*72, 1), oneHot(rng, 4, 3)
+	run := func(workers int) [][]float32 {
+		convWorkers = func() int { return workers }
+		p := built(Compile(model, Training, 4, SoftmaxCrossEntropy{}))(t)
+		defer p.Close()
+		copy(p.Input(), x)
+		copy(p.Target(), y)
+		if err := p.Run(nil); err != nil {
+			t.Fatal(err)
+		}
+		grads, err := p.Grads(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := [][]float32{append([]float32(nil), p.Outputs()...)}
+		for _, g := range grads {
+			out = append(out, append([]float32(nil), g...))
+		}
+		return out
+	}
+	want := run(1)
+	got := run(3)
+	for i := range want {
+		for j := range want[i] {
+			if math.Float32bits(got[i][j]) != math.Float32bits(want[i][j]) {
+				t.Fatalf("3 workers: value %d[%d] = %v, 1 worker gives %v", i, j, got[i][j], want[i][j])
+			}
+		}
+	}
+}
