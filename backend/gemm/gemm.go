@@ -229,16 +229,7 @@ func packA(dst, a []float32, lda int, trans bool, ic, mb, pc, kb, mr int, alpha 
 				clear(col[rows:])
 			}
 		} else if rows == 8 && mr == 8 {
-			// Eight rows at a time fill a panel column in one write.
-			r := i0*lda + pc
-			s0, s1, s2, s3 := a[r:r+kb], a[r+lda:r+lda+kb], a[r+2*lda:r+2*lda+kb], a[r+3*lda:r+3*lda+kb]
-			r += 4 * lda
-			s4, s5, s6, s7 := a[r:r+kb], a[r+lda:r+lda+kb], a[r+2*lda:r+2*lda+kb], a[r+3*lda:r+3*lda+kb]
-			for p := range kb {
-				d := panel[p*8 : p*8+8 : p*8+8]
-				d[0], d[1], d[2], d[3] = s0[p], s1[p], s2[p], s3[p]
-				d[4], d[5], d[6], d[7] = s4[p], s5[p], s6[p], s7[p]
-			}
+			transpose8(panel, 8, a[i0*lda+pc:], lda, kb)
 		} else {
 			for r := range rows {
 				src := a[(i0+r)*lda+pc : (i0+r)*lda+pc+kb]
@@ -274,20 +265,11 @@ func packB(dst, b []float32, ldb int, trans bool, pc, kb, jc, nb, nr int) {
 		cols := min(nr, nb-jp*nr)
 		j0 := jc + jp*nr
 		if trans {
-			// op(B)[p][j] = b[j*ldb+p]: each column is a row of b. Eight
-			// rows of b at a time fill eight adjacent floats of each
-			// panel row: one write stream instead of eight.
+			// op(B)[p][j] = b[j*ldb+p]: each column is a row of b, and
+			// eight rows of b at a time are an 8 x kb transpose.
 			x := 0
 			for ; x+8 <= cols; x += 8 {
-				r := (j0+x)*ldb + pc
-				s0, s1, s2, s3 := b[r:r+kb], b[r+ldb:r+ldb+kb], b[r+2*ldb:r+2*ldb+kb], b[r+3*ldb:r+3*ldb+kb]
-				r += 4 * ldb
-				s4, s5, s6, s7 := b[r:r+kb], b[r+ldb:r+ldb+kb], b[r+2*ldb:r+2*ldb+kb], b[r+3*ldb:r+3*ldb+kb]
-				for p := range kb {
-					d := panel[p*nr+x : p*nr+x+8 : p*nr+x+8]
-					d[0], d[1], d[2], d[3] = s0[p], s1[p], s2[p], s3[p]
-					d[4], d[5], d[6], d[7] = s4[p], s5[p], s6[p], s7[p]
-				}
+				transpose8(panel[x:], nr, b[(j0+x)*ldb+pc:], ldb, kb)
 			}
 			for ; x < cols; x++ {
 				src := b[(j0+x)*ldb+pc : (j0+x)*ldb+pc+kb]

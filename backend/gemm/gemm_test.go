@@ -255,3 +255,37 @@ func BenchmarkSgemm(b *testing.B) {
 		}
 	}
 }
+
+// The AVX transpose moves the values the Go one does, for every length
+// (whole blocks and the rest) and stride, writing nothing else.
+func TestTranspose8(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, n := range []int{1, 7, 8, 9, 16, 25, 64, 100, 257} {
+		for _, pad := range []int{0, 3} {
+			srcStride, dstStride := n+pad, 8+pad*5
+			src := make([]float32, 7*srcStride+n)
+			for i := range src {
+				src[i] = float32(rng.NormFloat64())
+			}
+			got := make([]float32, (n-1)*dstStride+8+4)
+			for i := range got {
+				got[i] = -7
+			}
+			want := append([]float32(nil), got...)
+			transpose8(got, dstStride, src, srcStride, n)
+			transpose8Go(want, dstStride, src, srcStride, n)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("n=%d pad=%d: dst[%d] = %v, want %v", n, pad, i, got[i], want[i])
+				}
+			}
+			for p := range n {
+				for r := range 8 {
+					if got[p*dstStride+r] != src[r*srcStride+p] {
+						t.Fatalf("n=%d: dst[%d][%d] is not src[%d][%d]", n, p, r, r, p)
+					}
+				}
+			}
+		}
+	}
+}
