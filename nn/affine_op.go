@@ -16,8 +16,7 @@ import (
 // the time. Each value is a float32 product, rounded, then a float32 sum,
 // as the broadcast ops compute it (the explicit conversion keeps the
 // compiler from fusing them), so the outputs are the same bits
-// (TestDirectRunMatchesTapeMachine's network has both kinds of batch norm
-// and TestTrainingOutputsMatchEvaluation compares with the training graph).
+// (TestChannelAffineMatchesBroadcastOps).
 type channelAffineOp struct {
 	dims int
 	y    *reused
@@ -35,12 +34,14 @@ func (op channelAffineOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	}
 	return s.Clone(), nil
 }
-func (op channelAffineOp) ReturnsPtr() bool      { return false }
-func (op channelAffineOp) CallsExtern() bool     { return false }
-func (op channelAffineOp) OverwritesInput() int  { return -1 }
-func (op channelAffineOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "gozoo.channelaffine %d %p", op.dims, op.y) }
-func (op channelAffineOp) Hashcode() uint32      { return hashOf(op) }
-func (op channelAffineOp) String() string        { return "ChannelAffine" }
+func (op channelAffineOp) ReturnsPtr() bool     { return false }
+func (op channelAffineOp) CallsExtern() bool    { return false }
+func (op channelAffineOp) OverwritesInput() int { return -1 }
+func (op channelAffineOp) WriteHash(h hash.Hash) {
+	fmt.Fprintf(h, "gozoo.channelaffine %d %p", op.dims, op.y)
+}
+func (op channelAffineOp) Hashcode() uint32 { return hashOf(op) }
+func (op channelAffineOp) String() string   { return "ChannelAffine" }
 
 func (op channelAffineOp) Do(inputs ...G.Value) (G.Value, error) {
 	if len(inputs) != 3 {
@@ -68,13 +69,11 @@ func (op channelAffineOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.
 	}
 	channels := xs[1]
 	inner := len(x) / max(1, xs[0]*channels)
-	elementwise(xs[0]*channels, func(from, to int) {
-		for nc := from; nc < to; nc++ {
-			s, b := scale[nc%channels], shift[nc%channels]
-			dst, src := y[nc*inner:(nc+1)*inner], x[nc*inner:(nc+1)*inner]
-			for i, v := range src {
-				dst[i] = float32(v*s) + b
-			}
+	parallel(xs[0]*channels, max(1, convWorkers()), func(_, nc int) {
+		s, b := scale[nc%channels], shift[nc%channels]
+		dst, src := y[nc*inner:(nc+1)*inner], x[nc*inner:(nc+1)*inner]
+		for i, v := range src {
+			dst[i] = float32(v*s) + b
 		}
 	})
 	return prealloc, nil

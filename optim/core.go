@@ -45,7 +45,14 @@ type core struct {
 	// pending holds state loaded before the layout was known; the first
 	// Step matches it to the parameters by name.
 	pending []entry
+
+	// chunks cuts the bound parameters into the pieces updateAll hands to
+	// goroutines; made once, since the layout does not change.
+	chunks []chunk
 }
+
+// chunk is values [from, to) of parameter param.
+type chunk struct{ param, from, to int }
 
 // entry is the state of one parameter: its name, shape and slots.
 type entry struct {
@@ -116,13 +123,14 @@ func (c *core) updateAll(params []Param, n int) {
 		}
 		return
 	}
-	type chunk struct{ param, from, to int }
-	var chunks []chunk
-	for i := range params {
-		for from := 0; from < len(params[i].Value); from += updateChunk {
-			chunks = append(chunks, chunk{i, from, min(from+updateChunk, len(params[i].Value))})
+	if c.chunks == nil {
+		for i := range params {
+			for from := 0; from < len(params[i].Value); from += updateChunk {
+				c.chunks = append(c.chunks, chunk{i, from, min(from+updateChunk, len(params[i].Value))})
+			}
 		}
 	}
+	chunks := c.chunks
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {

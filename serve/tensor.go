@@ -180,7 +180,7 @@ func simpleFloat32(tok []byte) (float32, bool) {
 			if point {
 				frac++
 			}
-			if mant >= 1<<24 || digits > 9 {
+			if mant >= 1<<24 {
 				return 0, false
 			}
 		case c == '.' && !point && digits > 0:
