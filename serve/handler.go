@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"io"
 	"log/slog"
 	"math"
 	"net/http"
@@ -337,7 +336,7 @@ func (s *Server) infer(e *exchange, m *model, deadline time.Time) {
 		return
 	}
 	var req inferRequest
-	if err := unmarshalOnce(body, &req); err != nil {
+	if err := decodeRequest(body, &req); err != nil {
 		e.fail(http.StatusBadRequest, "bad JSON: %v", err)
 		return
 	}
@@ -616,25 +615,4 @@ func clipString(s string, n int) string {
 		return s[:n] + "..."
 	}
 	return s
-}
-
-// unmarshalOnce is json.Unmarshal scanning the body once fewer:
-// Unmarshal checks the whole body before decoding it, a json.Decoder
-// checks it as it decodes. A request's data array is most of its body,
-// and each scan of it cost about 15 us. What follows the value must be
-// white space, as Unmarshal requires.
-func unmarshalOnce(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(v); err != nil {
-		if errors.Is(err, io.EOF) {
-			return errors.New("the body is empty")
-		}
-		return err
-	}
-	for _, c := range body[dec.InputOffset():] {
-		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
-			return fmt.Errorf("invalid character %q after top-level value", c)
-		}
-	}
-	return nil
 }

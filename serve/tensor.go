@@ -2,6 +2,7 @@ package serve
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 )
 
@@ -108,30 +109,34 @@ func (d *tensorData) number() error {
 		return fmt.Errorf("data holds more values than shape %v needs (%d)", d.shape, d.want)
 	}
 	start := d.pos
-	for d.pos < len(d.buf) {
-		c := d.buf[d.pos]
-		if (c < '0' || c > '9') && c != '-' && c != '+' && c != '.' && c != 'e' && c != 'E' {
-			break
-		}
-		d.pos++
-	}
-	tok := d.buf[start:d.pos]
-	if len(tok) == 0 || (tok[0] != '-' && (tok[0] < '0' || tok[0] > '9')) {
+	mant, frac, plain, ok := d.scanNumber()
+	if !ok {
 		if d.pos < len(d.buf) && d.buf[d.pos] == '"' {
 			return fmt.Errorf("data value %d is a string, want a number (NaN and Infinity are not accepted)", d.count())
 		}
 		return fmt.Errorf("data value %d is not a number (NaN and Infinity are not accepted)", d.count())
 	}
-	if d.uint8 {
-		v, err := strconv.ParseUint(string(tok), 10, 8)
-		if err != nil {
+	tok := d.buf[start:d.pos]
+	neg := tok[0] == '-'
+	switch {
+	case d.uint8:
+		if !plain || frac > 0 || neg || mant > 255 {
 			return fmt.Errorf("UINT8 data value %d is %s, want an integer in 0..255", d.count(), clip(tok))
 		}
-		d.out32 = append(d.out32, float32(v))
+		d.out32 = append(d.out32, float32(mant))
 		return nil
-	}
-	if !d.wide {
-		if v, ok := simpleFloat32(tok); ok {
+	case !plain || mant >= 1<<53 || frac >= len(pow10f64):
+		// strconv below
+	case d.wide:
+		// Both exact float64s: one IEEE division rounds correctly.
+		v := float64(mant) / pow10f64[frac]
+		if neg {
+			v = -v
+		}
+		d.out64 = append(d.out64, v)
+		return nil
+	default:
+		if v, ok := decimalFloat32(mant, frac, neg); ok {
 			d.out32 = append(d.out32, v)
 			return nil
 		}
@@ -155,48 +160,89 @@ func (d *tensorData) number() error {
 	return nil
 }
 
-// pow10f32 are the powers of ten that float32 holds exactly.
-var pow10f32 = [...]float32{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10}
-
-// simpleFloat32 parses the common case of a request's pixel values, a
-// plain decimal such as 0.329412 or -3, with fewer than 2^24 as its digits
-// and at most 10 after the point, without strconv's general machinery: the
-// digits and the power of ten are both exact float32s, so one IEEE
-// division gives the correctly rounded value, as strconv.ParseFloat(s, 32)
-// does on its own exact path (tested against it). Anything else reports
-// false, for ParseFloat.
-func simpleFloat32(tok []byte) (float32, bool) {
-	neg := len(tok) > 0 && tok[0] == '-'
-	if neg {
-		tok = tok[1:]
+// scanNumber reads the JSON number at d.pos and moves past it; ok is false
+// when JSON's grammar does not allow what is there (it has no leading
+// zeros, no bare point, no plus sign, no NaN). mant holds the number's
+// digits as an integer and frac how many follow the point, when plain: no
+// exponent and at most 19 digits, so that mant holds them exactly.
+func (d *tensorData) scanNumber() (mant uint64, frac int, plain, ok bool) {
+	b, i := d.buf, d.pos
+	if i < len(b) && b[i] == '-' {
+		i++
 	}
-	var mant uint32
-	digits, frac, point := 0, 0, false
-	for _, c := range tok {
-		switch {
-		case c >= '0' && c <= '9':
-			mant = mant*10 + uint32(c-'0')
-			digits++
-			if point {
-				frac++
-			}
-			if mant >= 1<<24 {
-				return 0, false
-			}
-		case c == '.' && !point && digits > 0:
-			point = true
-		default:
-			return 0, false
+	first := i
+	if mant, i = digits(b, i, 0); i == first || (i-first > 1 && b[first] == '0') {
+		return 0, 0, false, false
+	}
+	n := i - first
+	if i < len(b) && b[i] == '.' {
+		point := i + 1
+		if mant, i = digits(b, point, mant); i == point {
+			return 0, 0, false, false
 		}
+		frac = i - point
+		n += frac
 	}
-	if digits == 0 || (point && frac == 0) || frac >= len(pow10f32) {
+	plain = n <= 19
+	if i < len(b) && b[i]|0x20 == 'e' {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		exp := i
+		if _, i = digits(b, i, 0); i == exp {
+			return 0, 0, false, false
+		}
+		plain = false
+	}
+	d.pos = i
+	return mant, frac, plain, true
+}
+
+// digits reads the decimal digits at b[i:], appending them to mant (which
+// wraps past 19 digits), and returns where they end.
+func digits(b []byte, i int, mant uint64) (uint64, int) {
+	for i < len(b) && b[i]-'0' <= 9 {
+		mant = mant*10 + uint64(b[i]-'0')
+		i++
+	}
+	return mant, i
+}
+
+// pow10f64 are the powers of ten that float64 holds exactly.
+var pow10f64 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// decimalFloat32 returns the float32 nearest to ±mant/10^frac, as
+// strconv.ParseFloat(s, 32) does (tested against it), for mant < 2^53 and
+// frac <= 22: the common case of a request's values, such as 0.32941177,
+// without strconv's general machinery. mant and 10^frac are exact
+// float64s, so one division gives v, the float64 nearest the exact value
+// x. Rounding v to float32 can differ from rounding x only if a float32
+// tie (a float64 halfway between two float32s) lies between x and v or on
+// v; none lies strictly between, since v is the float64 nearest x. So the
+// answer is float32(v) unless v is itself a tie; then it reports false,
+// for ParseFloat.
+func decimalFloat32(mant uint64, frac int, neg bool) (float32, bool) {
+	if frac == 0 && mant < 1<<24 { // exact: most pixels are 0
+		f := float32(mant)
+		if neg {
+			f = -f
+		}
+		return f, true
+	}
+	v := float64(mant) / pow10f64[frac]
+	// A tie's 29 bits below float32's precision are a one, then zeros. v
+	// is 0 or at least 1e-22, so its float32 is normal and those bits are
+	// v's lowest 29.
+	if math.Float64bits(v)&(1<<29-1) == 1<<28 {
 		return 0, false
 	}
-	v := float32(mant) / pow10f32[frac]
+	f := float32(v)
 	if neg {
-		v = -v
+		f = -f
 	}
-	return v, true
+	return f, true
 }
 
 func (d *tensorData) skipSpace() {
