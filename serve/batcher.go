@@ -29,6 +29,9 @@ type batcher struct {
 	carry   []*job     // jobs left over from the last batch, to run first; guarded by collect
 	quit    chan struct{}
 	wg      sync.WaitGroup
+	// hold, when set (by tests), is called when a batch has its first
+	// job, before the rest are gathered.
+	hold func()
 }
 
 type job struct {
@@ -139,6 +142,9 @@ func (b *batcher) gather(timer *time.Timer) (batch []*job, rows int, ok bool) {
 	first, ok := b.take(nil, true)
 	if !ok {
 		return nil, 0, false
+	}
+	if b.hold != nil {
+		b.hold()
 	}
 	batch, rows = []*job{first}, first.rows
 	if rows >= b.maxBatch {

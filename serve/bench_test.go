@@ -60,7 +60,7 @@ func BenchmarkServe(b *testing.B) {
 				if err := dc.decode([]byte(body), &req); err != nil {
 					b.Fatal(err)
 				}
-				if _, _, err := m.input(req.Inputs); err != nil {
+				if _, _, err := m.input(req.Inputs, nil); err != nil {
 					b.Fatal(err)
 				}
 			}

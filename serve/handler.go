@@ -11,6 +11,7 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,18 +42,21 @@ type (
 		Outputs  []tensorMeta `json:"outputs"`
 	}
 	inferRequest struct {
-		ID      string        `json:"id"`
-		Inputs  []inferInput  `json:"inputs"`
-		Outputs []inferOutput `json:"outputs"`
+		ID         string         `json:"id"`
+		Inputs     []inferInput   `json:"inputs"`
+		Outputs    []inferOutput  `json:"outputs"`
+		Parameters *requestParams `json:"parameters"`
 	}
 	inferInput struct {
-		Name     string          `json:"name"`
-		Shape    []int64         `json:"shape"`
-		Datatype string          `json:"datatype"`
-		Data     json.RawMessage `json:"data"`
+		Name       string          `json:"name"`
+		Shape      []int64         `json:"shape"`
+		Datatype   string          `json:"datatype"`
+		Data       json.RawMessage `json:"data"`
+		Parameters *tensorParams   `json:"parameters"`
 	}
 	inferOutput struct {
-		Name string `json:"name"`
+		Name       string        `json:"name"`
+		Parameters *tensorParams `json:"parameters"`
 	}
 	inferResponse struct {
 		ModelName    string         `json:"model_name"`
@@ -61,10 +65,11 @@ type (
 		Outputs      []outputTensor `json:"outputs"`
 	}
 	outputTensor struct {
-		Name     string `json:"name"`
-		Datatype string `json:"datatype"`
-		Shape    []int  `json:"shape"`
-		Data     any    `json:"data"`
+		Name       string        `json:"name"`
+		Datatype   string        `json:"datatype"`
+		Shape      []int         `json:"shape"`
+		Parameters *tensorParams `json:"parameters,omitempty"`
+		Data       any           `json:"data,omitempty"` // nil when binary
 	}
 	classifyResponse struct {
 		ModelName     string               `json:"model_name"`
@@ -174,7 +179,7 @@ func (s *Server) route(e *exchange, start time.Time) {
 	case "/v2", "/v2/":
 		e.route = "server"
 		if s.method(e, http.MethodGet) {
-			e.json(http.StatusOK, serverMeta{Name: "gozoo", Version: zoo.Version, Extensions: []string{ExtensionClassify}})
+			e.json(http.StatusOK, serverMeta{Name: "gozoo", Version: zoo.Version, Extensions: []string{ExtensionBinary, ExtensionClassify}})
 		}
 		return
 	case "/v2/health/live":
@@ -319,10 +324,6 @@ func (s *Server) readBody(e *exchange, deadline time.Time) []byte {
 }
 
 func (s *Server) infer(e *exchange, m *model, deadline time.Time) {
-	if e.r.Header.Get("Inference-Header-Content-Length") != "" {
-		e.fail(http.StatusBadRequest, "the binary tensor data extension is not supported: send JSON")
-		return
-	}
 	m.b.expect()
 	queued := false
 	defer func() {
@@ -335,18 +336,23 @@ func (s *Server) infer(e *exchange, m *model, deadline time.Time) {
 	if body == nil {
 		return
 	}
+	head, tensors, err := splitBody(e.r.Header, body)
+	if err != nil {
+		e.fail(http.StatusBadRequest, "%v", err)
+		return
+	}
 	var req inferRequest
-	if err := decodeRequest(body, &req); err != nil {
+	if err := decodeRequest(head, &req); err != nil {
 		e.fail(http.StatusBadRequest, "bad JSON: %v", err)
 		return
 	}
-	x, rows, err := m.input(req.Inputs)
+	x, rows, err := m.input(req.Inputs, tensors)
 	if err != nil {
 		e.fail(http.StatusBadRequest, "%v", err)
 		return
 	}
 	e.rows = rows
-	outputs, err := m.selectOutputs(req.Outputs)
+	outputs, err := m.selectOutputs(req)
 	if err != nil {
 		e.fail(http.StatusBadRequest, "%v", err)
 		return
@@ -367,8 +373,20 @@ func (s *Server) infer(e *exchange, m *model, deadline time.Time) {
 		}
 	}
 	resp := inferResponse{ModelName: m.name, ModelVersion: Version, ID: req.ID}
+	var binaries [][]byte
 	for _, o := range outputs {
-		resp.Outputs = append(resp.Outputs, m.output(o, out, rows))
+		t := m.output(o.tensorMeta, out, rows)
+		if o.binary {
+			b := binaryTensor(t.Data)
+			size := int64(len(b))
+			t.Data, t.Parameters = nil, &tensorParams{BinaryDataSize: &size}
+			binaries = append(binaries, b)
+		}
+		resp.Outputs = append(resp.Outputs, t)
+	}
+	if binaries != nil {
+		e.writeBinary(resp, binaries)
+		return
 	}
 	e.json(http.StatusOK, resp)
 }
@@ -387,21 +405,17 @@ func (s *Server) failRun(e *exchange, err error) {
 }
 
 // input checks the request's one input against the model and returns it
-// as model input rows.
-func (m *model) input(inputs []inferInput) ([]float32, int, error) {
+// as model input rows. tensors is the binary data after the request's
+// JSON, for an input with the parameter binary_data_size.
+func (m *model) input(inputs []inferInput, tensors []byte) ([]float32, int, error) {
 	if len(inputs) != 1 {
 		return nil, 0, fmt.Errorf("the model takes one input, the request has %d", len(inputs))
 	}
 	in := inputs[0]
+	name := clipString(in.Name, 64)
 	size := m.p.InputSize()
-	if len(in.Data) == 0 || string(in.Data) == "null" {
-		return nil, 0, fmt.Errorf("input %q has no data", clipString(in.Name, 64))
-	}
-	rows, err := m.rows(in.Shape, len(in.Data))
-	if err != nil {
-		return nil, 0, err
-	}
-	d := tensorData{buf: in.Data, shape: intShape(in.Shape), want: rows * size}
+	d := tensorData{shape: intShape(in.Shape)}
+	elem := 4 // bytes a value takes as binary data
 	switch in.Datatype {
 	case "FP32":
 		d.wide = m.table
@@ -409,12 +423,49 @@ func (m *model) input(inputs []inferInput) ([]float32, int, error) {
 		if m.layout == nil {
 			return nil, 0, fmt.Errorf("UINT8 input is for image models; model %q takes FP32", m.name)
 		}
-		d.uint8 = true
+		d.uint8, elem = true, 1
 	default:
 		return nil, 0, fmt.Errorf("datatype %q is not supported: send FP32 (or UINT8 pixels to an image model)", clipString(in.Datatype, 16))
 	}
-	if err := d.parse(); err != nil {
-		return nil, 0, fmt.Errorf("input %q: %v", clipString(in.Name, 64), err)
+	var rows int
+	if p := in.Parameters; p != nil && p.BinaryDataSize != nil {
+		n := *p.BinaryDataSize
+		switch {
+		case len(in.Data) > 0:
+			return nil, 0, fmt.Errorf("input %q has both data and binary_data_size", name)
+		case n != int64(len(tensors)):
+			return nil, 0, fmt.Errorf("input %q has binary_data_size %d, but %d bytes follow the JSON", name, n, len(tensors))
+		}
+		var err error
+		if rows, err = m.rows(in.Shape, math.MaxInt); err != nil {
+			return nil, 0, err
+		}
+		if per := int64(size * elem); int64(rows) > n/per || int64(rows)*per != n {
+			needs := "more"
+			if int64(rows) <= math.MaxInt64/per {
+				needs = strconv.FormatInt(int64(rows)*per, 10)
+			}
+			return nil, 0, fmt.Errorf("input %q has %d bytes of binary data; shape %v as %s needs %s", name, n, clipShape(in.Shape), in.Datatype, needs)
+		}
+		if d.out32, d.out64, err = binaryValues(tensors, d.uint8, d.wide); err != nil {
+			return nil, 0, fmt.Errorf("input %q: %v", name, err)
+		}
+	} else {
+		if len(tensors) > 0 {
+			return nil, 0, fmt.Errorf("%d bytes of binary data follow the JSON, but input %q has no binary_data_size", len(tensors), name)
+		}
+		if len(in.Data) == 0 || string(in.Data) == "null" {
+			return nil, 0, fmt.Errorf("input %q has no data", name)
+		}
+		// Every value takes at least two bytes ("0,").
+		var err error
+		if rows, err = m.rows(in.Shape, (len(in.Data)+1)/2); err != nil {
+			return nil, 0, err
+		}
+		d.buf, d.want = in.Data, rows*size
+		if err := d.parse(); err != nil {
+			return nil, 0, fmt.Errorf("input %q: %v", name, err)
+		}
 	}
 	switch {
 	case d.uint8:
@@ -438,8 +489,9 @@ func (m *model) input(inputs []inferInput) ([]float32, int, error) {
 }
 
 // rows checks a request shape, [N] and the card's shape or [N, InputSize],
-// and returns N. A shape cannot claim more values than the data could hold.
-func (m *model) rows(shape []int64, dataBytes int) (int, error) {
+// and returns N. A shape cannot claim more values than the data could
+// hold, at most values.
+func (m *model) rows(shape []int64, values int) (int, error) {
 	size := m.p.InputSize()
 	fits := len(shape) == 2 && shape[1] == int64(size)
 	if !fits && len(shape) == 1+len(m.card.Shape) {
@@ -458,8 +510,7 @@ func (m *model) rows(shape []int64, dataBytes int) (int, error) {
 	if shape[0] <= 0 {
 		return 0, fmt.Errorf("input shape %v: the batch dimension must be positive", clipShape(shape))
 	}
-	// Every value takes at least two bytes ("0,").
-	if most := (int64(dataBytes) + 1) / 2 / int64(size); shape[0] > most {
+	if most := int64(values) / int64(size); shape[0] > most {
 		return 0, fmt.Errorf("input shape %v claims %d rows; the data holds at most %d", clipShape(shape), shape[0], most)
 	}
 	return int(shape[0]), nil
@@ -480,27 +531,42 @@ func clipShape(s []int64) []int64 {
 	return s
 }
 
-// selectOutputs returns the requested outputs (all when none is named).
-func (m *model) selectOutputs(req []inferOutput) ([]tensorMeta, error) {
-	if len(req) == 0 {
-		return m.outputs, nil
+// wantedOutput is an output a request asks for, and whether as binary
+// data.
+type wantedOutput struct {
+	tensorMeta
+	binary bool
+}
+
+// selectOutputs returns the requested outputs (all when none is named),
+// each binary as its parameter binary_data says, or else as the request's
+// binary_data_output says.
+func (m *model) selectOutputs(req inferRequest) ([]wantedOutput, error) {
+	binary := false
+	if p := req.Parameters; p != nil && p.BinaryDataOutput != nil {
+		binary = *p.BinaryDataOutput
 	}
-	var out []tensorMeta
-	for _, r := range req {
-		found := false
+	var out []wantedOutput
+	if len(req.Outputs) == 0 {
 		for _, o := range m.outputs {
-			if o.Name == r.Name {
-				out, found = append(out, o), true
-				break
-			}
+			out = append(out, wantedOutput{o, binary})
 		}
-		if !found {
+		return out, nil
+	}
+	for _, r := range req.Outputs {
+		i := slices.IndexFunc(m.outputs, func(o tensorMeta) bool { return o.Name == r.Name })
+		if i < 0 {
 			var names []string
 			for _, o := range m.outputs {
 				names = append(names, o.Name)
 			}
 			return nil, fmt.Errorf("model %q has no output %q (it has %s)", m.name, clipString(r.Name, 64), strings.Join(names, ", "))
 		}
+		w := wantedOutput{m.outputs[i], binary}
+		if p := r.Parameters; p != nil && p.BinaryData != nil {
+			w.binary = *p.BinaryData
+		}
+		out = append(out, w)
 	}
 	return out, nil
 }

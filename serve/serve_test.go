@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gozoo/gozoo/io/imagein"
 	"github.com/gozoo/gozoo/io/loader"
@@ -131,12 +132,22 @@ type answer struct {
 
 func do(t *testing.T, method, url, contentType string, body io.Reader) answer {
 	t.Helper()
+	a, _ := send(t, method, url, body, "Content-Type", contentType)
+	return a
+}
+
+// send makes a request with the given header names and values (empty
+// values are left out) and returns the answer and its header.
+func send(t *testing.T, method, url string, body io.Reader, header ...string) (answer, http.Header) {
+	t.Helper()
 	req, err := http.NewRequest(method, url, body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
+	for i := 0; i+1 < len(header); i += 2 {
+		if header[i+1] != "" {
+			req.Header.Set(header[i], header[i+1])
+		}
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -147,7 +158,7 @@ func do(t *testing.T, method, url, contentType string, body io.Reader) answer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return answer{resp.StatusCode, data}
+	return answer{resp.StatusCode, data}, resp.Header
 }
 
 // inferBody is a request of one FP32 or UINT8 input.
@@ -265,7 +276,7 @@ func TestRoutes(t *testing.T) {
 		{"string data", "POST", "/v2/models/digits/infer", inferBody("FP32", []int{1, 784}, strings.Split(strings.Repeat("a", 784), "")), 400, "string"},
 		{"no data", "POST", "/v2/models/digits/infer", `{"inputs":[{"name":"input","shape":[1,784],"datatype":"FP32"}]}`, 400, "no data"},
 		{"unknown output", "POST", "/v2/models/digits/infer", inferBody("FP32", []int{1, 784}, x, "embedding"), 400, `no output "embedding"`},
-		{"binary tensors", "POST", "/v2/models/digits/infer", "", 400, "binary"},
+		{"binary tensors, header too long", "POST", "/v2/models/digits/infer", "", 400, "Inference-Header-Content-Length is \"10\""},
 		{"classify garbage", "POST", "/v2/models/digits/classify", "GIF89a....", 400, "not a PNG or JPEG"},
 		{"classify bad top_k", "POST", "/v2/models/digits/classify?top_k=11", string(pngOf(t, px)), 400, "top_k"},
 		{"classify bad invert", "POST", "/v2/models/digits/classify?invert=maybe", string(pngOf(t, px)), 400, "invert"},
@@ -285,7 +296,7 @@ func TestRoutes(t *testing.T) {
 				t.Fatal(err)
 			}
 			req.Header.Set("Content-Type", jsonType)
-			if tc.name == "binary tensors" {
+			if strings.HasPrefix(tc.name, "binary tensors") {
 				req.Header.Set("Inference-Header-Content-Length", "10")
 			}
 			resp, err := http.DefaultClient.Do(req)
@@ -435,6 +446,18 @@ func TestBatchedAnswersEqualAlone(t *testing.T) {
 				for k := range inputs[i] {
 					inputs[i][k] = rng.Float32()
 				}
+			}
+			// However fast the model, the first batch waits for 8
+			// requests to queue (for at most 2 s), so that the test
+			// cannot pass without batching.
+			m, _ := s.lookup(name)
+			var once sync.Once
+			m.b.hold = func() {
+				once.Do(func() {
+					for end := time.Now().Add(2 * time.Second); len(m.b.queue) < 8 && time.Now().Before(end); {
+						time.Sleep(time.Millisecond)
+					}
+				})
 			}
 			before := batchCount(t, s, name)
 			var wg sync.WaitGroup
