@@ -3,7 +3,6 @@
 package docs
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/gozoo/gozoo/internal/mdblock"
 )
 
 // block is one ```go block of a Markdown file.
@@ -27,36 +28,20 @@ var fileMarker = regexp.MustCompile(`^<!-- file: (\S+) -->$`)
 
 func goBlocks(t *testing.T, path string) []block {
 	t.Helper()
-	f, err := os.Open(path)
+	all, err := mdblock.Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
 	var blocks []block
-	var cur *block
-	var prev string
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
-		switch {
-		case cur == nil && strings.TrimSpace(line) == "```go":
-			cur = &block{file: path, line: n}
-			if m := fileMarker.FindStringSubmatch(strings.TrimSpace(prev)); m != nil {
-				cur.same = m[1]
-			}
-		case cur != nil && strings.TrimSpace(line) == "```":
-			blocks = append(blocks, *cur)
-			cur = nil
-		case cur != nil:
-			cur.code += line + "\n"
+	for _, b := range all {
+		if !b.Fenced || b.Lang != "go" {
+			continue
 		}
-		prev = line
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if cur != nil {
-		t.Errorf("%s:%d: unterminated code block", path, cur.line)
+		g := block{file: path, line: b.Line, code: b.Code}
+		if m := fileMarker.FindStringSubmatch(strings.TrimSpace(b.Before)); m != nil {
+			g.same = m[1]
+		}
+		blocks = append(blocks, g)
 	}
 	return blocks
 }
