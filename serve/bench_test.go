@@ -52,12 +52,18 @@ func BenchmarkServe(b *testing.B) {
 	for _, dc := range []struct {
 		name   string
 		decode func([]byte, *inferRequest) error
-	}{{"decode", decodeRequest}, {"decode/encoding-json", func(b []byte, r *inferRequest) error { return unmarshalOnce(b, r) }}} {
+		body   string
+	}{
+		{"decode", decodeRequest, body},
+		{"decode/encoding-json", func(b []byte, r *inferRequest) error { return unmarshalOnce(b, r) }, body},
+		// What a Python client sends: json.dumps of pixel/255 as float64s.
+		{"decode/float64-digits", decodeRequest, inferBody("FP32", []int{1, 784}, widen(x))},
+	} {
 		b.Run(dc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				var req inferRequest
-				if err := dc.decode([]byte(body), &req); err != nil {
+				if err := dc.decode([]byte(dc.body), &req); err != nil {
 					b.Fatal(err)
 				}
 				if _, _, err := m.input(req.Inputs, nil); err != nil {

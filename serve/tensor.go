@@ -125,16 +125,18 @@ func (d *tensorData) number() error {
 		}
 		d.out32 = append(d.out32, float32(mant))
 		return nil
-	case !plain || mant >= 1<<53 || frac >= len(pow10f64):
+	case !plain || frac >= len(pow10f64):
 		// strconv below
 	case d.wide:
-		// Both exact float64s: one IEEE division rounds correctly.
-		v := float64(mant) / pow10f64[frac]
-		if neg {
-			v = -v
+		if mant < 1<<53 {
+			// Both exact float64s: one IEEE division rounds correctly.
+			v := float64(mant) / pow10f64[frac]
+			if neg {
+				v = -v
+			}
+			d.out64 = append(d.out64, v)
+			return nil
 		}
-		d.out64 = append(d.out64, v)
-		return nil
 	default:
 		if v, ok := decimalFloat32(mant, frac, neg); ok {
 			d.out32 = append(d.out32, v)
@@ -214,15 +216,15 @@ var pow10f64 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e
 	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
 // decimalFloat32 returns the float32 nearest to ±mant/10^frac, as
-// strconv.ParseFloat(s, 32) does (tested against it), for mant < 2^53 and
-// frac <= 22: the common case of a request's values, such as 0.32941177,
-// without strconv's general machinery. mant and 10^frac are exact
-// float64s, so one division gives v, the float64 nearest the exact value
-// x. Rounding v to float32 can differ from rounding x only if a float32
-// tie (a float64 halfway between two float32s) lies between x and v or on
-// v; none lies strictly between, since v is the float64 nearest x. So the
-// answer is float32(v) unless v is itself a tie; then it reports false,
-// for ParseFloat.
+// strconv.ParseFloat(s, 32) does (tested against it), for frac <= 22: the
+// common case of a request's values, such as 0.32941177 or the
+// 0.32941176470588235 of a client that prints float64s, without strconv's
+// general machinery. Converting mant to float64 and dividing by 10^frac
+// (an exact float64) rounds twice, so v is within two float64 ulps of the
+// exact value x (within half of one when mant < 2^53). Rounding v to
+// float32 can then differ from rounding x only if a float32 tie (a float64
+// halfway between two float32s) lies within those two ulps of v: when one
+// does, it reports false, for ParseFloat.
 func decimalFloat32(mant uint64, frac int, neg bool) (float32, bool) {
 	if frac == 0 && mant < 1<<24 { // exact: most pixels are 0
 		f := float32(mant)
@@ -234,8 +236,9 @@ func decimalFloat32(mant uint64, frac int, neg bool) (float32, bool) {
 	v := float64(mant) / pow10f64[frac]
 	// A tie's 29 bits below float32's precision are a one, then zeros. v
 	// is 0 or at least 1e-22, so its float32 is normal and those bits are
-	// v's lowest 29.
-	if math.Float64bits(v)&(1<<29-1) == 1<<28 {
+	// v's lowest 29; a margin of 4 covers the two ulps.
+	const tie, margin = 1 << 28, 4
+	if low := math.Float64bits(v) & (1<<29 - 1); low >= tie-margin && low <= tie+margin {
 		return 0, false
 	}
 	f := float32(v)

@@ -21,7 +21,13 @@ func numberTokens() []string {
 		"1.", ".5", "-.5", "+1", "01", "-01", "00.25", "1.2.3", "1e", "1e+", "-", "", "1_0", "0x10",
 		"NaN", "Infinity", "1E5", "1e+05", "-2.5E-3", "2.", "1.e5"}
 	for range 100000 {
-		switch rng.IntN(6) {
+		switch rng.IntN(8) {
+		case 6: // a pixel as a client that prints float64s sends it
+			tokens = append(tokens, strconv.FormatFloat(float64(rng.IntN(256))/255, 'f', -1, 64))
+		case 7: // a float64 printed in full, just off a float32 tie
+			f := float32(rng.NormFloat64())
+			tie := (float64(f) + float64(math.Nextafter32(f, float32(math.Inf(1))))) / 2
+			tokens = append(tokens, strconv.FormatFloat(math.Nextafter(tie, math.Inf(2*rng.IntN(2)-1)), 'f', -1, 64))
 		case 0:
 			tokens = append(tokens, strconv.FormatFloat(rng.Float64(), 'f', rng.IntN(23), 64))
 		case 1:
@@ -81,7 +87,7 @@ func TestNumbersMatchParseFloat(t *testing.T) {
 		}
 		// Which path the FP32 value took.
 		s := tensorData{buf: []byte(tok)}
-		if mant, frac, plain, ok := s.scanNumber(); ok && plain && mant < 1<<53 && frac < len(pow10f64) {
+		if mant, frac, plain, ok := s.scanNumber(); ok && plain && frac < len(pow10f64) {
 			if _, ok := decimalFloat32(mant, frac, false); ok {
 				fast++
 			} else {
