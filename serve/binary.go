@@ -85,7 +85,7 @@ func binaryValues(b []byte, uint8s, wide bool) (out32 []float32, out64 []float64
 // binaryTensor encodes an output's data as the extension lays it out:
 // FP32, FP64 and INT64 values in their native size, and BYTES elements as
 // a 4-byte length followed by the bytes.
-func binaryTensor(data any) []byte {
+func binaryTensor(data any) ([]byte, error) {
 	le := binary.LittleEndian
 	var b []byte
 	switch d := data.(type) {
@@ -110,9 +110,9 @@ func binaryTensor(data any) []byte {
 			b = append(b, s...)
 		}
 	default:
-		panic(fmt.Sprintf("serve: no binary layout for %T", data))
+		return nil, fmt.Errorf("no binary layout for %T", data)
 	}
-	return b
+	return b, nil
 }
 
 // writeBinary answers with a JSON response followed by the binary data of

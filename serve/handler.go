@@ -377,7 +377,11 @@ func (s *Server) infer(e *exchange, m *model, deadline time.Time) {
 	for _, o := range outputs {
 		t := m.output(o.tensorMeta, out, rows)
 		if o.binary {
-			b := binaryTensor(t.Data)
+			b, err := binaryTensor(t.Data)
+			if err != nil {
+				e.fail(http.StatusInternalServerError, "encoding output %q: %v", o.Name, err)
+				return
+			}
 			size := int64(len(b))
 			t.Data, t.Parameters = nil, &tensorParams{BinaryDataSize: &size}
 			binaries = append(binaries, b)
