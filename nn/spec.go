@@ -9,8 +9,9 @@ import (
 
 // LayerSpec is a layer's type, name and configuration: enough to rebuild the
 // layer (its weights aside), and what a summary shows. Type is the Keras /
-// Paddle name of the layer: Dense, Conv2D, MaxPool2D, AvgPool2D, Flatten,
-// Dropout, BatchNorm1D, BatchNorm2D, ReLU, Tanh, Sigmoid or Softmax.
+// Paddle name of the layer: Dense, Conv2D, MaxPool2D, AvgPool2D,
+// GlobalAveragePooling2D, Flatten, Dropout, BatchNorm1D, BatchNorm2D, ReLU,
+// Tanh, Sigmoid, Softmax, and the merges Add and Concatenate.
 type LayerSpec struct {
 	Type   string          `json:"type"`
 	Name   string          `json:"name"`
@@ -169,6 +170,11 @@ type (
 	BatchNormConfig struct {
 		Size int `json:"size"`
 	}
+	// ConcatenateConfig configures a Concatenate merge: the per-sample
+	// axis, negative counting from the last.
+	ConcatenateConfig struct {
+		Axis int `json:"axis"`
+	}
 )
 
 func specOf(typ, name string, config any) LayerSpec {
@@ -197,6 +203,14 @@ func (p *Pool2D) Spec() LayerSpec {
 }
 
 func (f *Flatten) Spec() LayerSpec { return specOf("Flatten", f.name, nil) }
+
+func (a *Add) Spec() LayerSpec { return specOf("Add", a.name, nil) }
+
+func (c *Concatenate) Spec() LayerSpec {
+	return specOf("Concatenate", c.name, ConcatenateConfig{Axis: c.axis})
+}
+
+func (p *GlobalAvgPool2D) Spec() LayerSpec { return specOf("GlobalAveragePooling2D", p.name, nil) }
 
 func (d *Dropout) Spec() LayerSpec { return specOf("Dropout", d.name, DropoutConfig{Rate: d.rate}) }
 
@@ -277,11 +291,23 @@ func NewLayer(spec LayerSpec, rng *rand.Rand) (Layer, error) {
 			return NewMaxPool2D(spec.Name, c.Kernel, c.Stride, c.Padding)
 		}
 		return NewAvgPool2D(spec.Name, c.Kernel, c.Stride, c.Padding)
-	case "Flatten":
+	case "Flatten", "Add", "GlobalAveragePooling2D":
 		if err := decodeConfig(spec, &struct{}{}); err != nil {
 			return nil, err
 		}
+		switch spec.Type {
+		case "Add":
+			return NewAdd(spec.Name), nil
+		case "GlobalAveragePooling2D":
+			return NewGlobalAvgPool2D(spec.Name), nil
+		}
 		return NewFlatten(spec.Name), nil
+	case "Concatenate":
+		var c ConcatenateConfig
+		if err := decodeConfig(spec, &c); err != nil {
+			return nil, err
+		}
+		return NewConcatenate(spec.Name, c.Axis), nil
 	case "Dropout":
 		var c DropoutConfig
 		if err := decodeConfig(spec, &c); err != nil {
@@ -298,7 +324,7 @@ func NewLayer(spec LayerSpec, rng *rand.Rand) (Layer, error) {
 		}
 		return NewBatchNorm2D(spec.Name, c.Size)
 	}
-	return nil, fmt.Errorf("%s: unknown layer type %q (known: Dense, Conv2D, MaxPool2D, AvgPool2D, Flatten, Dropout, BatchNorm1D, BatchNorm2D, ReLU, Tanh, Sigmoid, Softmax)", spec.Name, spec.Type)
+	return nil, fmt.Errorf("%s: unknown layer type %q (known: Dense, Conv2D, MaxPool2D, AvgPool2D, GlobalAveragePooling2D, Flatten, Dropout, BatchNorm1D, BatchNorm2D, ReLU, Tanh, Sigmoid, Softmax, Add, Concatenate)", spec.Name, spec.Type)
 }
 
 // paramCount is the number of parameter elements the spec's layer will
