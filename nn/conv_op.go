@@ -252,7 +252,14 @@ func (op convInputGradOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "gozoo.conv2d.
 func (op convInputGradOp) Hashcode() uint32      { return hashOf(op) }
 func (op convInputGradOp) String() string        { return "Conv2DInputGrad" }
 
-func (op convInputGradOp) Do(inputs ...G.Value) (G.Value, error) {
+func (op convInputGradOp) Do(inputs ...G.Value) (G.Value, error) { return op.do(nil, inputs) }
+
+// UsePreallocDo computes into prealloc, the node's value from the last run.
+func (op convInputGradOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value, error) {
+	return op.do(prealloc, inputs)
+}
+
+func (op convInputGradOp) do(prealloc G.Value, inputs []G.Value) (G.Value, error) {
 	if len(inputs) != 2 {
 		return nil, fmt.Errorf("nn: conv2d input gradient wants 2 inputs, got %d", len(inputs))
 	}
@@ -273,7 +280,10 @@ func (op convInputGradOp) Do(inputs ...G.Value) (G.Value, error) {
 	for i := range workers {
 		st.dcols[i] = newFloat32s(st.dcols[i], k*p)
 	}
-	dx := make([]float32, batch*img)
+	dx, err := preallocated(prealloc, batch*img)
+	if err != nil {
+		return nil, err
+	}
 	parallel(batch, workers, func(worker, n int) {
 		dcol := st.dcols[worker]
 		dyn := dy[n*g.o*p : (n+1)*g.o*p]
@@ -295,7 +305,24 @@ func (op convInputGradOp) Do(inputs ...G.Value) (G.Value, error) {
 			g.col2im(dcol, dx[n*img:(n+1)*img])
 		}
 	})
+	if prealloc != nil {
+		return prealloc, nil
+	}
 	return tensor.New(tensor.WithShape(batch, g.c, g.h, g.w), tensor.WithBacking(dx)), nil
+}
+
+// preallocated returns prealloc's n float32s, zeroed, or n new zeros for a
+// nil prealloc.
+func preallocated(prealloc G.Value, n int) ([]float32, error) {
+	if prealloc == nil {
+		return make([]float32, n), nil
+	}
+	d, ok := prealloc.Data().([]float32)
+	if !ok || len(d) != n {
+		return nil, fmt.Errorf("nn: preallocated value of %d float32s wanted, got %T of %d", n, prealloc.Data(), prealloc.Shape().TotalSize())
+	}
+	clear(d)
+	return d, nil
 }
 
 // convWeightGradOp computes dw [O, C, kh, kw] from the forward run's column
@@ -320,7 +347,14 @@ func (op convWeightGradOp) String() string        { return "Conv2DWeightGrad" }
 // does not depend on the number of workers.
 const weightGradGroup = 8
 
-func (op convWeightGradOp) Do(inputs ...G.Value) (G.Value, error) {
+func (op convWeightGradOp) Do(inputs ...G.Value) (G.Value, error) { return op.do(nil, inputs) }
+
+// UsePreallocDo computes into prealloc, the node's value from the last run.
+func (op convWeightGradOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value, error) {
+	return op.do(prealloc, inputs)
+}
+
+func (op convWeightGradOp) do(prealloc G.Value, inputs []G.Value) (G.Value, error) {
 	if len(inputs) != 2 {
 		return nil, fmt.Errorf("nn: conv2d weight gradient wants 2 inputs, got %d", len(inputs))
 	}
@@ -348,7 +382,10 @@ func (op convWeightGradOp) Do(inputs ...G.Value) (G.Value, error) {
 			}
 		}
 	}
-	dw := make([]float32, ok)
+	dw, err := preallocated(prealloc, ok)
+	if err != nil {
+		return nil, err
+	}
 	groups := (batch + weightGradGroup - 1) / weightGradGroup
 	if groups <= 1 {
 		sum(dw, 0, batch)
@@ -363,6 +400,9 @@ func (op convWeightGradOp) Do(inputs ...G.Value) (G.Value, error) {
 				dw[j] += v
 			}
 		}
+	}
+	if prealloc != nil {
+		return prealloc, nil
 	}
 	return tensor.New(tensor.WithShape(g.o, g.c, g.kh, g.kw), tensor.WithBacking(dw)), nil
 }
@@ -381,7 +421,14 @@ func (op convBiasGradOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "gozoo.conv2d.d
 func (op convBiasGradOp) Hashcode() uint32      { return hashOf(op) }
 func (op convBiasGradOp) String() string        { return "Conv2DBiasGrad" }
 
-func (op convBiasGradOp) Do(inputs ...G.Value) (G.Value, error) {
+func (op convBiasGradOp) Do(inputs ...G.Value) (G.Value, error) { return op.do(nil, inputs) }
+
+// UsePreallocDo computes into prealloc, the node's value from the last run.
+func (op convBiasGradOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value, error) {
+	return op.do(prealloc, inputs)
+}
+
+func (op convBiasGradOp) do(prealloc G.Value, inputs []G.Value) (G.Value, error) {
 	if len(inputs) != 1 {
 		return nil, fmt.Errorf("nn: conv2d bias gradient wants 1 input, got %d", len(inputs))
 	}
@@ -391,7 +438,10 @@ func (op convBiasGradOp) Do(inputs ...G.Value) (G.Value, error) {
 	}
 	g := op.st.geom
 	p := g.p()
-	db := make([]float32, g.o)
+	db, err := preallocated(prealloc, g.o)
+	if err != nil {
+		return nil, err
+	}
 	for n := 0; n < batch; n++ {
 		for o := 0; o < g.o; o++ {
 			var s float32
@@ -400,6 +450,9 @@ func (op convBiasGradOp) Do(inputs ...G.Value) (G.Value, error) {
 			}
 			db[o] += s
 		}
+	}
+	if prealloc != nil {
+		return prealloc, nil
 	}
 	return tensor.New(tensor.WithShape(g.o), tensor.WithBacking(db)), nil
 }

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"errors"
 	"fmt"
 
 	G "gorgonia.org/gorgonia"
@@ -20,10 +21,20 @@ type direct struct {
 	index map[*G.Node]int
 }
 
+// errNeedsTape is newDirect's answer for a graph that only the tape machine
+// can run: one with a G.Read statement (a layer of a user's that reads a
+// value out), which the machine executes as an instruction of its own.
+var errNeedsTape = errors.New("nn: the graph has a read statement")
+
 func newDirect(g *G.ExprGraph) (*direct, error) {
 	sorted, err := G.Sort(g)
 	if err != nil {
 		return nil, fmt.Errorf("nn: sort the graph: %w", err)
+	}
+	for _, n := range sorted {
+		if op := n.Op(); op != nil && fmt.Sprintf("%T", op) == "gorgonia.readOp" {
+			return nil, errNeedsTape
+		}
 	}
 	d := &direct{index: make(map[*G.Node]int, len(sorted))}
 	for i := len(sorted) - 1; i >= 0; i-- { // Sort puts a node after its users

@@ -1,9 +1,12 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/gozoo/gozoo/internal/testutil"
 )
 
 // everyLayer is a small network with each layer kind, batch norm running
@@ -76,5 +79,89 @@ func TestDirectRunMatchesTapeMachine(t *testing.T) {
 		if math.Float64bits(gotLoss) != math.Float64bits(wantLoss) {
 			t.Fatalf("batch %d: loss %v, the tape machine gives %v", batch, gotLoss, wantLoss)
 		}
+	}
+}
+
+// Training programs run without the tape machine too: outputs, loss and
+// every gradient are the machine's, bit for bit (a zero's sign aside: the
+// machine adds gradients into zeroed dual values, and 0 + -0 is +0), over
+// runs that reuse the program's buffers, with dropout and batch norm.
+func TestDirectTrainingMatchesTapeMachine(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		model func() Model
+		shape []int
+	}{
+		{"every layer", func() Model { return everyLayer(t, rand.New(rand.NewPCG(8, 9))) }, []int{2, 7, 7}},
+		{"residual graph", func() Model { return residualNet(t, true) }, []int{2, 6, 6}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const batch, steps = 4, 3
+			size := batch
+			for _, d := range tc.shape {
+				size *= d
+			}
+			type result struct {
+				outs  [][]float32
+				loss  []float64
+				grads [][][]float32
+			}
+			run := func(tape bool) result {
+				tapeOnly = tape
+				defer func() { tapeOnly = false }()
+				model := tc.model()
+				p, err := Compile(model, Training, batch, SoftmaxCrossEntropy{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer p.Close()
+				if (p.direct != nil) == tape {
+					t.Fatalf("tape=%v: program direct=%v", tape, p.direct != nil)
+				}
+				data := rand.New(rand.NewPCG(1, 2))
+				masks := rand.New(rand.NewPCG(3, 4))
+				var r result
+				for range steps {
+					copy(p.Input(), randomSlice(data, size, 1))
+					copy(p.Target(), oneHot(data, batch, model.OutputShape()[0]))
+					if err := p.Run(masks); err != nil {
+						t.Fatal(err)
+					}
+					r.outs = append(r.outs, append([]float32(nil), p.Outputs()...))
+					r.loss = append(r.loss, p.Loss())
+					gs, err := p.Grads(nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					var step [][]float32
+					for _, g := range gs {
+						g = append([]float32(nil), g...)
+						for i := range g {
+							g[i] += 0 // -0 becomes +0, as in the machine's sums
+						}
+						step = append(step, g)
+					}
+					r.grads = append(r.grads, step)
+					// A change of the parameters between runs, as an
+					// optimizer makes, so that stale buffers would show.
+					for i, prm := range p.Params() {
+						for j := range prm.Data() {
+							prm.Data()[j] -= 0.01 * gs[i][j]
+						}
+					}
+				}
+				return r
+			}
+			want, got := run(true), run(false)
+			for s := range steps {
+				if math.Float64bits(got.loss[s]) != math.Float64bits(want.loss[s]) {
+					t.Fatalf("step %d: loss %v, the tape machine gives %v", s, got.loss[s], want.loss[s])
+				}
+				testutil.SameBits(t, fmt.Sprintf("step %d outputs", s), got.outs[s], want.outs[s])
+				for i := range want.grads[s] {
+					testutil.SameBits(t, fmt.Sprintf("step %d gradient %d", s, i), got.grads[s][i], want.grads[s][i])
+				}
+			}
+		})
 	}
 }

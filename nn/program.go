@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"sync"
 
+	stderrors "errors"
+
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -33,7 +35,10 @@ type Program struct {
 	loss     *G.Node
 	params   []*Param
 	pnodes   []*G.Node
-	outDims  int
+	// gnodes are the gradient nodes of pnodes, which a direct training
+	// program reads its gradients from.
+	gnodes  []*G.Node
+	outDims int
 }
 
 // Compile builds a program for model. loss may be nil for an evaluation
@@ -95,9 +100,6 @@ func Compile(model Model, mode Mode, batch int, loss Loss) (p *Program, err erro
 	}
 	var opts []G.VMOpt
 	if mode == Training {
-		// The backward pass may reuse the output node's memory in place (it
-		// does for MSE), so a read during the run keeps the outputs.
-		G.Read(p.outputs, &p.outValue)
 		// Report parameters in the model's order, whatever order the layers
 		// happened to create their nodes in, so optimizer state lines up
 		// across programs of different batch sizes.
@@ -110,10 +112,12 @@ func Compile(model Model, mode Mode, batch int, loss Loss) (p *Program, err erro
 		if len(p.pnodes) == 0 {
 			return nil, fmt.Errorf("nn: the model has no trainable parameters: there is nothing to train")
 		}
-		if _, err := G.Grad(p.loss, p.pnodes...); err != nil {
+		if p.gnodes, err = G.Grad(p.loss, p.pnodes...); err != nil {
 			return nil, errors.Wrap(err, "nn: gradient")
 		}
-		opts = append(opts, G.BindDualValues(p.pnodes...))
+		if len(p.gnodes) != len(p.pnodes) {
+			return nil, fmt.Errorf("nn: gradient: %d nodes for %d parameters", len(p.gnodes), len(p.pnodes))
+		}
 	}
 	if err := checkGraphSize(g.ExprGraph, batch); err != nil {
 		return nil, err
@@ -122,11 +126,24 @@ func Compile(model Model, mode Mode, batch int, loss Loss) (p *Program, err erro
 	if err := G.Let(xNode, p.x); err != nil {
 		return nil, errors.Wrap(err, "nn: bind the input")
 	}
-	if mode == Evaluation && len(g.feeds) == 0 && len(g.hooks) == 0 && !tapeOnly {
-		if p.direct, err = newDirect(g.ExprGraph); err != nil {
+	// Programs call each op directly (direct.go), training programs too:
+	// their graph holds the backward pass as ordinary nodes, and the ops,
+	// so the bits, are the tape machine's. Feeds and hooks work on bound
+	// values, outside either executor.
+	if !tapeOnly && (mode == Training || len(g.feeds) == 0 && len(g.hooks) == 0) {
+		p.direct, err = newDirect(g.ExprGraph)
+		switch {
+		case err == nil:
+			return p, nil
+		case !stderrors.Is(err, errNeedsTape):
 			return nil, err
 		}
-		return p, nil
+	}
+	if mode == Training {
+		// The backward pass may reuse the output node's memory in place (it
+		// does for MSE), so a read during the run keeps the outputs.
+		G.Read(p.outputs, &p.outValue)
+		opts = append(opts, G.BindDualValues(p.pnodes...))
 	}
 	p.vm = G.NewTapeMachine(g.ExprGraph, opts...)
 	return p, nil
@@ -207,10 +224,12 @@ func (p *Program) Run(rng *rand.Rand) error {
 	// The machine adds each run's gradients to what the parameters' dual
 	// values already hold (Gorgonia's own solvers zero them after a step),
 	// so clear them first: every run's gradients are its own.
-	for _, n := range p.pnodes {
-		if gv, err := n.Grad(); err == nil {
-			if t, ok := gv.(tensor.Tensor); ok {
-				t.Zero()
+	if p.vm != nil {
+		for _, n := range p.pnodes {
+			if gv, err := n.Grad(); err == nil {
+				if t, ok := gv.(tensor.Tensor); ok {
+					t.Zero()
+				}
 			}
 		}
 	}
@@ -266,6 +285,16 @@ func (p *Program) Params() []*Param { return p.params }
 // the last run. The slices are owned by the program.
 func (p *Program) Grads(dst [][]float32) ([][]float32, error) {
 	dst = dst[:0]
+	if p.direct != nil {
+		for i, n := range p.gnodes {
+			gv, ok := p.direct.value(n).Data().([]float32)
+			if !ok || len(gv) != len(p.params[i].Data()) {
+				return nil, fmt.Errorf("nn: gradient of %s has %d values, want %d", p.params[i].Name, len(gv), len(p.params[i].Data()))
+			}
+			dst = append(dst, gv)
+		}
+		return dst, nil
+	}
 	for i, n := range p.pnodes {
 		gv, err := n.Grad()
 		if err != nil {

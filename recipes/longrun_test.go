@@ -3,6 +3,7 @@ package recipes
 import (
 	"context"
 	"runtime"
+	"slices"
 	"testing"
 )
 
@@ -28,7 +29,11 @@ func (h *heapProbe) OnBatchEnd(_ *Run, s BatchStats) error {
 // each epoch) keep the live heap flat: after a warm-up of 2,000 steps it
 // never grows by more than 10%. A per-step leak of 64 bytes would add
 // 1.1 MB, several times the margin; what growth there is (about 30 KB)
-// is the history, one entry with its validation result per epoch.
+// is the history, one entry with its validation result per epoch. The
+// live heap also swings by about 100 KB from one reading to the next,
+// with no trend (sync.Pool's buffers, kept or dropped by a collection), so
+// the lowest of the first three readings is compared with the lowest of
+// the last three.
 func TestLongRunHeapIsFlat(t *testing.T) {
 	if testing.Short() {
 		t.Skip("20,000 training steps")
@@ -43,11 +48,11 @@ func TestLongRunHeapIsFlat(t *testing.T) {
 	if tr.Step != 20000 || len(probe.heap) != 10 {
 		t.Fatalf("%d steps, %d heap readings", tr.Step, len(probe.heap))
 	}
-	base := probe.heap[0]
 	for i, h := range probe.heap {
 		t.Logf("step %5d: live heap %7.1f KB", probe.steps[i], float64(h)/1024)
-		if float64(h) > 1.1*float64(base) {
-			t.Errorf("live heap at step %d is %d bytes, %.1f%% above the %d at step %d", probe.steps[i], h, 100*(float64(h)/float64(base)-1), base, probe.steps[0])
-		}
+	}
+	first, last := slices.Min(probe.heap[:3]), slices.Min(probe.heap[len(probe.heap)-3:])
+	if float64(last) > 1.1*float64(first) {
+		t.Errorf("live heap grew from %d bytes (lowest of steps 2000-6000) to %d (lowest of steps 16000-20000), %.1f%% more", first, last, 100*(float64(last)/float64(first)-1))
 	}
 }
