@@ -101,11 +101,9 @@ func LoadShaped(dir string, shape []int) (train, test *Dataset, err error) {
 // train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz],
 // t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz].
 func Load(dir string) (train, test *Dataset, err error) {
-	paths := make([]string, 4)
-	for i, name := range []string{TrainImagesFile, TrainLabelsFile, TestImagesFile, TestLabelsFile} {
-		if paths[i], err = findFile(dir, name); err != nil {
-			return nil, nil, err
-		}
+	paths, err := findFiles(dir)
+	if err != nil {
+		return nil, nil, err
 	}
 	if train, err = LoadFiles(paths[0], paths[1]); err != nil {
 		return nil, nil, err
@@ -118,6 +116,27 @@ func Load(dir string) (train, test *Dataset, err error) {
 			dir, train.height, train.width, test.height, test.width)
 	}
 	return train, test, nil
+}
+
+// CheckDir returns nil if dir holds the four files Load reads (each raw or
+// gzipped), or an error naming the first one missing. It does not read
+// them: Load validates their contents.
+func CheckDir(dir string) error {
+	_, err := findFiles(dir)
+	return err
+}
+
+// findFiles returns the paths of the four files in dir: training images
+// and labels, test images and labels.
+func findFiles(dir string) ([]string, error) {
+	paths := make([]string, 4)
+	for i, name := range []string{TrainImagesFile, TrainLabelsFile, TestImagesFile, TestLabelsFile} {
+		var err error
+		if paths[i], err = findFile(dir, name); err != nil {
+			return nil, err
+		}
+	}
+	return paths, nil
 }
 
 // findFile returns dir/name, or dir/name.gz if only that exists.

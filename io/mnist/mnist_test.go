@@ -1,8 +1,6 @@
 package mnist
 
 import (
-	"bytes"
-	"compress/gzip"
 	"fmt"
 	"math"
 	"os"
@@ -11,30 +9,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gozoo/gozoo/io/idx"
+	"github.com/gozoo/gozoo/internal/testutil"
 	"github.com/gozoo/gozoo/io/loader"
 )
 
 // writeIDX writes an IDX file to dir/name, gzipped if name ends in .gz.
 func writeIDX(t *testing.T, dir, name string, dims []int, data []uint8) {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := idx.Write(&buf, dims, data); err != nil {
-		t.Fatal(err)
-	}
-	content := buf.Bytes()
-	if strings.HasSuffix(name, ".gz") {
-		var z bytes.Buffer
-		zw := gzip.NewWriter(&z)
-		zw.Write(content)
-		if err := zw.Close(); err != nil {
-			t.Fatal(err)
-		}
-		content = z.Bytes()
-	}
-	if err := os.WriteFile(filepath.Join(dir, name), content, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testutil.WriteIDX(t, filepath.Join(dir, name), dims, data)
 }
 
 // tinySet describes the files of a generated dataset folder.
