@@ -23,16 +23,17 @@ const (
 // Datasets a card can name. Any other name is allowed for a model trained
 // on data of the user's own: Data then has nothing to load.
 const (
-	MNISTDataset   = "mnist"
-	CIFAR10Dataset = "cifar10"
-	CSVDataset     = "csv"
+	MNISTDataset        = "mnist"
+	FashionMNISTDataset = "fashion-mnist"
+	CIFAR10Dataset      = "cifar10"
+	CSVDataset          = "csv"
 )
 
 // Card says how to feed a model and read its outputs. The zero values of
 // optional fields mean: no normalisation given, no class names.
 type Card struct {
-	// Dataset names the data: "mnist", "cifar10", "csv" or a name of the
-	// user's own.
+	// Dataset names the data: "mnist", "fashion-mnist", "cifar10", "csv"
+	// or a name of the user's own.
 	Dataset string `json:"dataset"`
 	// Shape is the per-sample input shape.
 	Shape []int `json:"shape"`
@@ -100,7 +101,22 @@ func MNIST(shape []int) *Card {
 	for i := range names {
 		names[i] = fmt.Sprint(i)
 	}
-	return &Card{Dataset: MNISTDataset, Shape: append([]int(nil), shape...), ClassNames: names, Mean: []float32{0}, Std: []float32{1}}
+	return grey(MNISTDataset, shape, names)
+}
+
+// FashionMNIST is the card of a model trained on Fashion-MNIST with the
+// given input shape ([784] or [1, 28, 28]): scaled as MNIST is (pixels/255,
+// no further normalisation), with the dataset's ten class names in label
+// order.
+func FashionMNIST(shape []int) *Card {
+	// The classes in label order, as the dataset's authors name them
+	// (github.com/zalandoresearch/fashion-mnist).
+	return grey(FashionMNISTDataset, shape, []string{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"})
+}
+
+// grey is the card of a 28x28 grey-scale dataset in MNIST's IDX layout.
+func grey(dataset string, shape []int, names []string) *Card {
+	return &Card{Dataset: dataset, Shape: append([]int(nil), shape...), ClassNames: names, Mean: []float32{0}, Std: []float32{1}}
 }
 
 // Regression reports whether the card is a regression model's.
@@ -111,7 +127,7 @@ func (c *Card) IsImage() bool {
 	switch c.Dataset {
 	case CSVDataset:
 		return false
-	case MNISTDataset, CIFAR10Dataset:
+	case MNISTDataset, FashionMNISTDataset, CIFAR10Dataset:
 		return true
 	}
 	return len(c.Mean) > 0 && (len(c.Shape) == 3 || len(c.Shape) == 1)
@@ -251,7 +267,12 @@ func (c *Card) ClassName(i int) string {
 
 // ImageLayout returns how an image becomes the model's input: [C, H, W]
 // from the shape, or a flat [N] of one channel whose side is sqrt(N) (an
-// MNIST MLP's 784). MNIST models auto-invert light-background images.
+// MNIST MLP's 784). MNIST and Fashion-MNIST models auto-invert
+// light-background images: both datasets are a light figure on a black
+// background (Fashion-MNIST's authors made theirs by negating product
+// photos taken on white), so a dark digit on paper or a product shot on
+// white, which is what users send, matches the training data only
+// inverted. CIFAR-10's photos have no such background: never inverted.
 func (c *Card) ImageLayout() (imagein.Layout, error) {
 	if c.Dataset == CSVDataset {
 		return imagein.Layout{}, fmt.Errorf("modelcard: this is a csv model, not an image model")
@@ -259,7 +280,7 @@ func (c *Card) ImageLayout() (imagein.Layout, error) {
 	if c.Regression() {
 		return imagein.Layout{}, fmt.Errorf("modelcard: this is a regression model, not an image classifier")
 	}
-	l := imagein.Layout{Mean: c.Mean, Std: c.Std, AutoInvert: c.Dataset == MNISTDataset}
+	l := imagein.Layout{Mean: c.Mean, Std: c.Std, AutoInvert: c.Dataset == MNISTDataset || c.Dataset == FashionMNISTDataset}
 	switch len(c.Shape) {
 	case 1:
 		side := int(math.Round(math.Sqrt(float64(c.Shape[0]))))

@@ -29,26 +29,36 @@ func (d *Data) Validation() loader.Dataset {
 }
 
 // Data loads the datasets the card names. dir is the folder of an image
-// dataset ("" for MNIST: the copy in the Go module cache); tables are read
-// from the card's CSV source and split as they were for training.
+// dataset; "" means, for MNIST, the copy in the Go module cache and, for
+// Fashion-MNIST, FashionMNISTDir (Debian's package folder, then the
+// download cache). Tables are read from the card's CSV source and split
+// as they were for training.
 func (c *Card) Data(dir string) (*Data, error) {
 	if c == nil {
 		return nil, errNoCard
 	}
 	switch c.Dataset {
-	case MNISTDataset:
-		return c.mnistData(dir)
+	case MNISTDataset, FashionMNISTDataset:
+		return c.idxData(dir)
 	case CIFAR10Dataset:
 		return c.cifarData(dir)
 	case CSVDataset:
 		return c.tableData()
 	}
-	return nil, fmt.Errorf("modelcard: dataset %q is not one gozoo can load (mnist, cifar10 or csv): evaluate it from Go with recipes.Evaluate on your own loader.Dataset", c.Dataset)
+	return nil, fmt.Errorf("modelcard: dataset %q is not one gozoo can load (mnist, fashion-mnist, cifar10 or csv): evaluate it from Go with recipes.Evaluate on your own loader.Dataset", c.Dataset)
 }
 
-func (c *Card) mnistData(dir string) (*Data, error) {
+// idxData loads MNIST or Fashion-MNIST, which share the IDX layout and
+// its reader.
+func (c *Card) idxData(dir string) (*Data, error) {
 	if len(c.Mean) != 1 || len(c.Std) != 1 {
-		return nil, fmt.Errorf("modelcard: mnist input needs one mean and one std, got %v and %v", c.Mean, c.Std)
+		return nil, fmt.Errorf("modelcard: %s input needs one mean and one std, got %v and %v", c.Dataset, c.Mean, c.Std)
+	}
+	if dir == "" && c.Dataset == FashionMNISTDataset {
+		var err error
+		if dir, err = FashionMNISTDir(); err != nil {
+			return nil, err
+		}
 	}
 	train, test, err := mnist.LoadShaped(dir, c.Shape)
 	if err != nil {

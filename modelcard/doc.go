@@ -7,6 +7,7 @@
 // all prepare data the same way.
 //
 //	card := modelcard.MNIST([]int{784})      // pixels/255, class names "0".."9"
+//	// modelcard.FashionMNIST(shape): the same scaling, "T-shirt/top".."Ankle boot"
 //	layout, err := card.ImageLayout()        // how to turn a PNG into the model's input
 //	data, err := card.Data("")               // the train and test sets the card names
 //
