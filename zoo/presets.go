@@ -3,6 +3,7 @@ package zoo
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"github.com/gozoo/gozoo/modelcard"
@@ -19,13 +20,25 @@ type Preset struct {
 	// Summary is one line for help texts.
 	Summary string
 	// Dataset is the card's dataset (modelcard.MNISTDataset, ...);
-	// InputShape the per-sample input.
+	// InputShape the per-sample input. They are the preset's default, the
+	// first of Datasets, or the dataset ForDataset chose.
 	Dataset    string
 	InputShape []int
+	// Datasets are all the datasets the preset trains on, each with the
+	// input shape its model takes there, the default first.
+	Datasets []DatasetShape
 	// Recipe is how the preset trains unless told otherwise.
 	Recipe Recipe
 
-	build func(rng *rand.Rand) (Model, error)
+	// build makes the model for a per-sample input shape, one of Datasets'.
+	build func(rng *rand.Rand, shape []int) (Model, error)
+}
+
+// DatasetShape is a dataset a preset trains on and the per-sample input
+// shape of the preset's model on it.
+type DatasetShape struct {
+	Dataset    string
+	InputShape []int
 }
 
 // Recipe is a training recipe: the defaults a preset (or a table) trains
@@ -66,27 +79,64 @@ func seedRecipe() Recipe {
 
 // Presets returns the built-in models, in the order help texts list them.
 func Presets() []Preset {
-	mnistFlat, mnistImage := []int{784}, []int{1, 28, 28}
+	// MNIST and Fashion-MNIST share the image size, so a model of one
+	// trains on the other as it is.
+	grey := func(shape ...int) []DatasetShape {
+		return []DatasetShape{{modelcard.MNISTDataset, shape}, {modelcard.FashionMNISTDataset, shape}}
+	}
 	cifar := seedRecipe()
 	cifar.Augment = &Augmentation{CropPadding: 4, FlipP: 0.5}
-	return []Preset{
+	presets := []Preset{
 		{Name: "mlp", Aliases: []string{"mlp-paddle"}, Summary: "the seed's PaddlePaddle MLP, 784-128-64-10 ReLU, on MNIST",
-			Dataset: modelcard.MNISTDataset, InputShape: mnistFlat, Recipe: seedRecipe(),
-			build: func(rng *rand.Rand) (Model, error) { return mlp.New(mlp.Paddle(), rng) }},
+			Datasets: grey(784), Recipe: seedRecipe(), build: flatMLP(mlp.Paddle())},
 		{Name: "mlp-mindspore", Summary: "the seed's MindSpore MLP, 784-1024-64-10 ReLU, on MNIST",
-			Dataset: modelcard.MNISTDataset, InputShape: mnistFlat, Recipe: seedRecipe(),
-			build: func(rng *rand.Rand) (Model, error) { return mlp.New(mlp.MindSpore(), rng) }},
+			Datasets: grey(784), Recipe: seedRecipe(), build: flatMLP(mlp.MindSpore())},
 		{Name: "lenet5", Summary: "LeNet-5 (ReLU, max pooling) on MNIST",
-			Dataset: modelcard.MNISTDataset, InputShape: mnistImage, Recipe: seedRecipe(),
-			build: func(rng *rand.Rand) (Model, error) {
-				return cnn.NewLeNet5(cnn.LeNet5Config{InputShape: [3]int{1, 28, 28}, Classes: 10}, rng)
+			Datasets: grey(1, 28, 28), Recipe: seedRecipe(),
+			build: func(rng *rand.Rand, shape []int) (Model, error) {
+				in, err := imageShape(shape)
+				if err != nil {
+					return nil, err
+				}
+				return cnn.NewLeNet5(cnn.LeNet5Config{InputShape: in, Classes: 10}, rng)
 			}},
 		{Name: "cifar-vgg", Summary: "a small VGG-style network on CIFAR-10, with crops and flips",
-			Dataset: modelcard.CIFAR10Dataset, InputShape: []int{3, 32, 32}, Recipe: cifar,
-			build: func(rng *rand.Rand) (Model, error) {
-				return cnn.NewVGG(cnn.VGGConfig{InputShape: [3]int{3, 32, 32}, Classes: 10}, rng)
+			Datasets: []DatasetShape{{modelcard.CIFAR10Dataset, []int{3, 32, 32}}}, Recipe: cifar,
+			build: func(rng *rand.Rand, shape []int) (Model, error) {
+				in, err := imageShape(shape)
+				if err != nil {
+					return nil, err
+				}
+				return cnn.NewVGG(cnn.VGGConfig{InputShape: in, Classes: 10}, rng)
 			}},
 	}
+	for i := range presets {
+		if p := &presets[i]; len(p.Datasets) > 0 { // TestPresetDatasets fails a preset without
+			p.Dataset, p.InputShape = p.Datasets[0].Dataset, slices.Clone(p.Datasets[0].InputShape)
+		}
+	}
+	return presets
+}
+
+// flatMLP builds an MLP of cfg whose inputs are a flat shape's one
+// dimension.
+func flatMLP(cfg mlp.Config) func(*rand.Rand, []int) (Model, error) {
+	return func(rng *rand.Rand, shape []int) (Model, error) {
+		if len(shape) != 1 {
+			return nil, fmt.Errorf("zoo: an MLP takes a flat input, not %v", shape)
+		}
+		cfg.Inputs = shape[0]
+		return mlp.New(cfg, rng)
+	}
+}
+
+// imageShape is a [channels, height, width] input shape as a CNN's config
+// holds it.
+func imageShape(shape []int) ([3]int, error) {
+	if len(shape) != 3 {
+		return [3]int{}, fmt.Errorf("zoo: a convolutional network takes [channels, height, width] input, not %v", shape)
+	}
+	return [3]int(shape), nil
 }
 
 // PresetNames lists every name and alias -model accepts.
@@ -114,22 +164,58 @@ func PresetNamed(name string) (Preset, error) {
 	return Preset{}, fmt.Errorf("zoo: unknown model %q (want %s)", name, strings.Join(PresetNames(), ", "))
 }
 
-// Build builds the preset's model, drawing initial weights from rng.
+// DatasetNames lists the datasets the preset trains on, the default
+// first.
+func (p Preset) DatasetNames() []string {
+	names := make([]string, len(p.Datasets))
+	for i, d := range p.Datasets {
+		names[i] = d.Dataset
+	}
+	return names
+}
+
+// ForDataset returns the preset set to train on a dataset of its Datasets
+// ("" keeps the default): Dataset and InputShape are that dataset's, and so
+// are the model Build makes and the card Card gives. Any other dataset is
+// an error naming the ones the preset takes.
+func (p Preset) ForDataset(dataset string) (Preset, error) {
+	if dataset == "" {
+		return p, nil
+	}
+	for _, d := range p.Datasets {
+		if d.Dataset == dataset {
+			p.Dataset, p.InputShape = d.Dataset, slices.Clone(d.InputShape)
+			return p, nil
+		}
+	}
+	return Preset{}, fmt.Errorf("zoo: %s does not train on %q (it takes %s)", p.Name, dataset, strings.Join(p.DatasetNames(), ", "))
+}
+
+// Build builds the preset's model for its InputShape, drawing initial
+// weights from rng.
 func (p Preset) Build(rng *rand.Rand) (Model, error) {
+	if p.build == nil {
+		return nil, fmt.Errorf("zoo: %q is not a preset of Presets", p.Name)
+	}
 	if rng == nil {
 		return nil, fmt.Errorf("zoo: %s needs a random source for its initial weights", p.Name)
 	}
-	return p.build(rng)
+	return p.build(rng, p.InputShape)
 }
 
 // Card returns the model card of the preset's data. dataDir is the data
-// folder: "" for MNIST's copy in the Go module cache; CIFAR-10 needs it, to
+// folder: MNIST and Fashion-MNIST cards need none; CIFAR-10 needs it, to
 // fit the per-channel normalisation on the training set.
 func (p Preset) Card(dataDir string) (*modelcard.Card, error) {
-	if p.Dataset == modelcard.CIFAR10Dataset {
+	switch p.Dataset {
+	case modelcard.MNISTDataset:
+		return modelcard.MNIST(p.InputShape), nil
+	case modelcard.FashionMNISTDataset:
+		return modelcard.FashionMNIST(p.InputShape), nil
+	case modelcard.CIFAR10Dataset:
 		return modelcard.CIFAR10(dataDir)
 	}
-	return modelcard.MNIST(p.InputShape), nil
+	return nil, fmt.Errorf("zoo: %s: no card for dataset %q", p.Name, p.Dataset)
 }
 
 // TabularRecipe is how a table trains unless told otherwise: many short
