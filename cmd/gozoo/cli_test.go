@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"math"
 	"os"
@@ -14,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gozoo/gozoo/io/idx"
+	"github.com/gozoo/gozoo/internal/testutil"
 	"github.com/gozoo/gozoo/io/modelfile"
 )
 
@@ -64,37 +63,8 @@ func runGozooEnv(t *testing.T, env []string, args ...string) (string, string, in
 	return stdout.String(), stderr.String(), code
 }
 
-// writeIDX writes a gzipped IDX file.
-func writeIDX(t *testing.T, path string, dims []int, data []uint8) {
-	t.Helper()
-	var raw bytes.Buffer
-	if err := idx.Write(&raw, dims, data); err != nil {
-		t.Fatal(err)
-	}
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write(raw.Bytes())
-	zw.Close()
-	if err := os.WriteFile(path, gz.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // fakeMNIST writes a tiny valid MNIST folder of n train and n test images.
-func fakeMNIST(t *testing.T, n int) string {
-	dir := t.TempDir()
-	pixels := make([]uint8, n*28*28)
-	labels := make([]uint8, n)
-	for i := range labels {
-		labels[i] = uint8(i % 10)
-		pixels[i*784+int(labels[i])*10] = 255
-	}
-	for _, prefix := range []string{"train", "t10k"} {
-		writeIDX(t, filepath.Join(dir, prefix+"-images-idx3-ubyte.gz"), []int{n, 28, 28}, pixels)
-		writeIDX(t, filepath.Join(dir, prefix+"-labels-idx1-ubyte.gz"), []int{n}, labels)
-	}
-	return dir
-}
+func fakeMNIST(t *testing.T, n int) string { return testutil.IDXFolder(t, n, n) }
 
 func TestBadInputGivesOneLineAndStatus1(t *testing.T) {
 	good := fakeMNIST(t, 20)
@@ -137,6 +107,11 @@ func TestBadInputGivesOneLineAndStatus1(t *testing.T) {
 		{"eval corrupt model", []string{"eval", "-model", corruptModel}, "header"},
 		{"csv flag without csv", []string{"train", "-hidden", "32"}, "-hidden applies to -csv training only"},
 		{"model with csv", []string{"train", "-csv", "iris", "-model", "lenet5"}, "-model does not apply to -csv"},
+		{"dataset with csv", []string{"train", "-csv", "iris", "-dataset", "mnist"}, "-dataset does not apply to -csv"},
+		{"dataset the model does not take", []string{"train", "-data", good, "-model", "lenet5", "-dataset", "cifar10"}, `zoo: lenet5 does not train on "cifar10" (it takes mnist, fashion-mnist)`},
+		{"unknown dataset", []string{"train", "-data", good, "-dataset", "imagenet"}, `zoo: mlp does not train on "imagenet" (it takes mnist, fashion-mnist)`},
+		{"missing fashion-mnist data", []string{"train", "-dataset", "fashion-mnist", "-data", "/nonexistent/fashion"}, "/nonexistent/fashion"},
+		{"resume with dataset", []string{"train", "-resume", "/x", "-dataset", "fashion-mnist"}, "-dataset cannot be combined with -resume"},
 		{"unknown download", []string{"download", "imagenet"}, `unknown dataset "imagenet"`},
 		{"resume with model", []string{"train", "-resume", "/x", "-model", "lenet5"}, "-model cannot be combined with -resume"},
 		{"resume with overwrite", []string{"train", "-resume", "/x", "-overwrite"}, "-overwrite does not apply to -resume"},

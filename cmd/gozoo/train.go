@@ -19,17 +19,18 @@ import (
 // trainFlags are gozoo train's flags. Flags the user does not give take
 // the defaults of the preset's (or the table's) recipe, from the library.
 type trainFlags struct {
-	model, optimizer, data, out, resume string
-	epochs, batch                       int
-	lr, weightDecay, clipNorm           float64
-	seed                                uint64
-	json, quiet, overwrite              bool
-	csv, target, task, hidden           string
-	split, valSplit                     float64
-	earlyStop                           int
-	monitor, schedule                   string
-	warmup, stepSize, keep              int
-	gamma                               float64
+	model, dataset, optimizer, data string
+	out, resume                     string
+	epochs, batch                   int
+	lr, weightDecay, clipNorm       float64
+	seed                            uint64
+	json, quiet, overwrite          bool
+	csv, target, task, hidden       string
+	split, valSplit                 float64
+	earlyStop                       int
+	monitor, schedule               string
+	warmup, stepSize, keep          int
+	gamma                           float64
 }
 
 func (f *trainFlags) register(fs *flagSet) {
@@ -39,6 +40,7 @@ func (f *trainFlags) register(fs *flagSet) {
 		models = append(models, p.Name)
 	}
 	fs.StringVar(&f.model, "model", "mlp", "architecture: "+strings.Join(models, ", ")+" (mlp-paddle = mlp; gozoo summary -arch NAME shows one)")
+	fs.StringVar(&f.dataset, "dataset", "", "dataset to train on: "+datasetsHelp(presets)+"; default the model's first")
 	fs.IntVar(&f.epochs, "epochs", 10, "number of epochs to train up to (with -resume: the total, counting epochs already done)")
 	fs.IntVar(&f.batch, "batch", 64, "mini-batch size")
 	fs.Float64Var(&f.lr, "lr", 0.001, "learning rate")
@@ -46,7 +48,7 @@ func (f *trainFlags) register(fs *flagSet) {
 	fs.Float64Var(&f.weightDecay, "weight-decay", 0, "weight decay (L2; decoupled for adamw)")
 	fs.Float64Var(&f.clipNorm, "clip-norm", 0, "clip gradients to this global L2 norm (0: off)")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed for initial weights, shuffling, dropout and the CSV split")
-	fs.StringVar(&f.data, "data", "", "data folder (MNIST: default the copy in the Go module cache; CIFAR-10: required)")
+	fs.StringVar(&f.data, "data", "", "data folder (MNIST: default the copy in the Go module cache; Fashion-MNIST: default /usr/share/datasets/fashion-mnist, then what gozoo download fashion-mnist fetched; CIFAR-10: required)")
 	fs.StringVar(&f.out, "out", "", "folder for the checkpoint (after each epoch), the final model and the history (with -resume: default the checkpoint's folder)")
 	fs.StringVar(&f.resume, "resume", "", "continue from a checkpoint: a -out folder (its most advanced checkpoint) or a .safetensors checkpoint file")
 	fs.BoolVar(&f.overwrite, "overwrite", false, "let a new run replace the run an -out folder already holds")
@@ -67,6 +69,25 @@ func (f *trainFlags) register(fs *flagSet) {
 	fs.IntVar(&f.warmup, "warmup", 0, "with -schedule cosine: epochs of linear warm-up")
 	fs.IntVar(&f.stepSize, "step-size", 0, "with -schedule step: epochs between decays (default: a third of -epochs)")
 	fs.Float64Var(&f.gamma, "gamma", 0, "decay factor: step 0.1, exp 0.9 per epoch, plateau 0.1 (default)")
+}
+
+// datasetsHelp says which datasets each preset trains on, presets that
+// take the same ones together: "mnist or fashion-mnist (mlp, lenet5), ...".
+func datasetsHelp(presets []zoo.Preset) string {
+	var groups []string
+	names := map[string][]string{}
+	for _, p := range presets {
+		key := strings.Join(p.DatasetNames(), " or ")
+		if names[key] == nil {
+			groups = append(groups, key)
+		}
+		names[key] = append(names[key], p.Name)
+	}
+	parts := make([]string, len(groups))
+	for i, key := range groups {
+		parts[i] = key + " (" + strings.Join(names[key], ", ") + ")"
+	}
+	return strings.Join(parts, ", ")
 }
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -147,6 +168,9 @@ func (f *trainFlags) checkCombinations(fs *flagSet) error {
 	if f.csv != "" && fs.isSet("data") {
 		return fmt.Errorf("-data does not apply to -csv training: -csv names the file")
 	}
+	if f.csv != "" && fs.isSet("dataset") {
+		return fmt.Errorf("-dataset does not apply to -csv training: -csv names the data")
+	}
 	if f.csv != "" && fs.isSet("model") {
 		return fmt.Errorf("-model does not apply to -csv training: the model is an MLP sized by the table (see -hidden)")
 	}
@@ -154,7 +178,7 @@ func (f *trainFlags) checkCombinations(fs *flagSet) error {
 		return fmt.Errorf("-overwrite does not apply to -resume: a resumed run continues the run it resumes")
 	}
 	if f.resume != "" {
-		for _, name := range []string{"model", "optimizer", "lr", "weight-decay", "csv", "target", "task", "split", "val-split", "hidden", "seed"} {
+		for _, name := range []string{"model", "dataset", "optimizer", "lr", "weight-decay", "csv", "target", "task", "split", "val-split", "hidden", "seed"} {
 			if fs.isSet(name) {
 				return fmt.Errorf("-%s cannot be combined with -resume: the checkpoint fixes it", name)
 			}
@@ -203,6 +227,7 @@ func (f *trainFlags) experiment(fs *flagSet) (*experiment.Experiment, error) {
 	} else if s, err = experiment.PresetSettings(f.model); err != nil {
 		return nil, err
 	}
+	set("dataset", func() { s.Dataset = f.dataset })
 	set("epochs", func() { s.Epochs = f.epochs })
 	set("lr", func() { s.LearningRate = f.lr })
 	set("optimizer", func() { s.Optimizer = f.optimizer })

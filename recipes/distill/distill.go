@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -86,7 +87,8 @@ type Report struct {
 }
 
 // Student builds the student a command line names: a preset (zoo.PresetNames,
-// fed as the preset's card), an MLP shape such as "mlp:784-32-10" (fed as the
+// fed as the preset's card, on the teacher's dataset where the preset
+// takes it), an MLP shape such as "mlp:784-32-10" (fed as the
 // teacher, flattened), or a model file with its card. seed fixes the new
 // model's initial weights.
 func Student(arch string, teacher *modelcard.Card, dataDir string, seed uint64) (zoo.Model, *modelcard.Card, error) {
@@ -111,6 +113,13 @@ func Student(arch string, teacher *modelcard.Card, dataDir string, seed uint64) 
 		return m, card, err
 	}
 	if p, err := zoo.PresetNamed(arch); err == nil {
+		if teacher != nil && slices.Contains(p.DatasetNames(), teacher.Dataset) {
+			// Learn the teacher's data: a lenet5 student of a
+			// Fashion-MNIST teacher is lenet5 on Fashion-MNIST.
+			if p, err = p.ForDataset(teacher.Dataset); err != nil {
+				return nil, nil, err
+			}
+		}
 		m, err := p.Build(rng)
 		if err != nil {
 			return nil, nil, err

@@ -3,6 +3,7 @@ package distill
 import (
 	"context"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -24,6 +25,10 @@ func TestStudent(t *testing.T) {
 	}
 	if m, card, err = Student("lenet5", mnist, "", 1); err != nil || m.Kind() != "lenet5" || len(card.Shape) != 3 {
 		t.Errorf("preset student: %v", err)
+	}
+	// A preset student learns the teacher's dataset where it takes it.
+	if _, card, err = Student("mlp", modelcard.FashionMNIST([]int{1, 28, 28}), "", 1); err != nil || !reflect.DeepEqual(card, modelcard.FashionMNIST([]int{784})) {
+		t.Errorf("mlp student of a Fashion-MNIST teacher: card %+v, %v", card, err)
 	}
 	for arch, want := range map[string]string{
 		"mlp:100-10":  "takes 100 inputs, the teacher's data has 784",

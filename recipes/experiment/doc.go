@@ -8,6 +8,7 @@
 //
 //	s, err := experiment.PresetSettings("lenet5") // LeNet-5 on MNIST, its recipe
 //	s.Epochs, s.Out = 3, "run"
+//	s.Dataset = modelcard.FashionMNISTDataset      // optional: another of the preset's Datasets
 //	e, err := experiment.New(s)
 //	defer e.Close()
 //	res, err := e.Fit(ctx, experiment.FitOptions{Progress: os.Stderr})

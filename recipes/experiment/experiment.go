@@ -88,6 +88,9 @@ func New(s Settings) (*Experiment, error) {
 		if err != nil {
 			return nil, err
 		}
+		if p, err = p.ForDataset(s.Dataset); err != nil {
+			return nil, err
+		}
 		if model, err = p.Build(rng); err != nil {
 			return nil, err
 		}
@@ -175,6 +178,9 @@ func Resume(path string, epochs int, change func(*Settings)) (*Experiment, error
 // savedSettings rebuilds the settings of a checkpointed run.
 func savedSettings(ck *recipes.Checkpoint) (Settings, error) {
 	s := Settings{Optimizer: ck.Optimizer.State().Kind, Monitor: recipes.ValLoss}
+	if ck.Card.Dataset != modelcard.CSVDataset {
+		s.Dataset = ck.Card.Dataset
+	}
 	if lr, err := optim.BaseLearningRate(ck.Optimizer); err == nil {
 		s.LearningRate = lr
 	}
@@ -213,6 +219,7 @@ func sameFixed(saved, s Settings) error {
 		{"lr", s.LearningRate != saved.LearningRate},
 		{"weight-decay", s.WeightDecay != saved.WeightDecay},
 		{"seed", s.Seed != saved.Seed},
+		{"dataset", s.Dataset != saved.Dataset},
 		{"augment", fmt.Sprint(s.Augment) != fmt.Sprint(saved.Augment)},
 	} {
 		if c.changed {

@@ -19,8 +19,16 @@ type Settings struct {
 	// Its Seed is ignored: Seed fixes the split.
 	Table  *modelcard.TableSource
 	Hidden []int
-	// DataDir is the folder of an image dataset ("" for MNIST: the copy in
-	// the Go module cache).
+	// Dataset is the dataset a preset trains on, one of its
+	// zoo.Preset.Datasets (modelcard.MNISTDataset,
+	// modelcard.FashionMNISTDataset, ...); "" means the preset's default.
+	// It picks the card and the model's input shape, and the card records
+	// it, so Resume and evaluation use the same data. Unused with Table
+	// (an error if set); Resume takes it from the checkpoint's card.
+	Dataset string
+	// DataDir is the folder of an image dataset; "" means, for MNIST, the
+	// copy in the Go module cache and, for Fashion-MNIST,
+	// modelcard.FashionMNISTDir.
 	DataDir string
 
 	Epochs       int
@@ -105,7 +113,7 @@ func fromRecipe(s Settings, r zoo.Recipe) Settings {
 
 // SettingError is a setting out of range. Setting is the flag-style name
 // of the setting (epochs, batch, lr, weight-decay, clip-norm, early-stop,
-// schedule, warmup, step-size, gamma).
+// schedule, warmup, step-size, gamma, dataset).
 type SettingError struct {
 	Setting, Problem string
 }
@@ -139,6 +147,8 @@ func (s *Settings) Validate() error {
 		return settingErr("early-stop", "must be between 0 and %d, got %d", MaxEpochs, s.EarlyStop)
 	case s.KeepCheckpoints < 0 || s.KeepCheckpoints > 1000:
 		return settingErr("keep", "must be between 0 and 1000, got %d", s.KeepCheckpoints)
+	case s.Table != nil && s.Dataset != "":
+		return settingErr("dataset", "does not apply to a table, which names its own data (%s)", s.Table.CSV)
 	}
 	if _, err := recipes.ParseMetric(s.Monitor.String()); err != nil {
 		return settingErr("monitor", "%v", err)
