@@ -12,7 +12,9 @@ import (
 // name, type, output shape and parameter count, and the totals. Its String
 // is the table; it encodes as JSON.
 type Summary struct {
-	Kind               string          `json:"kind"`
+	Kind string `json:"kind"`
+	// Name is a graph model's own name (say "resnet20"), if it has one.
+	Name               string          `json:"name,omitempty"`
 	Config             json.RawMessage `json:"config"`
 	InputShape         []int           `json:"input_shape"` // batch dimension first, as -1
 	Layers             []LayerSummary  `json:"layers"`
@@ -28,6 +30,9 @@ type LayerSummary struct {
 	OutputShape []int  `json:"output_shape"` // batch dimension first, as -1
 	Params      int    `json:"params"`
 	Trainable   int    `json:"trainable_params"`
+	// Inputs names what the layer reads (inputs or layers) in a graph
+	// model: Keras' "Connected to" column. It is empty for a chain.
+	Inputs []string `json:"inputs,omitempty"`
 	// Sparsity is the fraction of zeros of the layer's pruned (masked)
 	// parameters; Pruned says whether it has any.
 	Sparsity float64 `json:"sparsity,omitempty"`
@@ -35,10 +40,17 @@ type LayerSummary struct {
 }
 
 // layered is a model made of a sequence of layers (every built-in kind
-// embeds *nn.Sequential).
+// embeds *nn.Sequential; an *nn.GraphModel keeps its layers in a
+// topological order).
 type layered interface {
 	Layers() []nn.Layer
 	LayerOutputShapes() [][]int
+}
+
+// graphed is a model whose layers read other layers than their predecessor.
+type graphed interface {
+	LayerInputs() [][]string
+	Name() string
 }
 
 // Summarize describes m. Each layer names its own type (nn.TypeOf), so a
@@ -57,8 +69,15 @@ func Summarize(m Model) (*Summary, error) {
 	}
 	s := &Summary{Kind: m.Kind(), Config: cfg, InputShape: batchShape(m.InputShape())}
 	shapes := seq.LayerOutputShapes()
+	var reads [][]string
+	if g, ok := m.(graphed); ok {
+		reads, s.Name = g.LayerInputs(), g.Name()
+	}
 	for i, l := range seq.Layers() {
 		ls := LayerSummary{Name: l.Name(), Type: nn.TypeOf(l), OutputShape: batchShape(shapes[i])}
+		if reads != nil {
+			ls.Inputs = reads[i]
+		}
 		masked, zeros := 0, 0
 		for _, p := range l.Params() {
 			n := len(p.Data())
@@ -90,16 +109,21 @@ func Summarize(m Model) (*Summary, error) {
 func batchShape(shape []int) []int { return append([]int{-1}, shape...) }
 
 // String is the Keras-style table: one row per layer (with a Sparsity
-// column for a pruned model), then the totals and, for a built-in kind, its
-// config (a sequential model's config is the table itself).
+// column for a pruned model and a Connected to column for a graph model),
+// then the totals and, for a built-in kind, its config (a sequential or
+// graph model's config is the table itself).
 func (s *Summary) String() string {
 	header := []string{"Layer", "Type", "Output Shape", "Param #"}
-	pruned := false
+	pruned, graph := false, false
 	for _, l := range s.Layers {
 		pruned = pruned || l.Pruned
+		graph = graph || l.Inputs != nil
 	}
 	if pruned {
 		header = append(header, "Sparsity")
+	}
+	if graph {
+		header = append(header, "Connected to")
 	}
 	rows := make([][]string, len(s.Layers))
 	widths := make([]int, len(header))
@@ -115,6 +139,9 @@ func (s *Summary) String() string {
 			}
 			rows[i] = append(rows[i], cell)
 		}
+		if graph {
+			rows[i] = append(rows[i], strings.Join(l.Inputs, ", "))
+		}
 		for j, cell := range rows[i] {
 			widths[j] = max(widths[j], len(cell))
 		}
@@ -122,8 +149,13 @@ func (s *Summary) String() string {
 	line := func(cells []string) string {
 		// Names and types left-aligned, numbers right-aligned.
 		out := fmt.Sprintf("%-*s  %-*s  %-*s  %*s", widths[0], cells[0], widths[1], cells[1], widths[2], cells[2], widths[3], cells[3])
+		j := 4
 		if pruned {
-			out += fmt.Sprintf("  %*s", widths[4], cells[4])
+			out += fmt.Sprintf("  %*s", widths[j], cells[j])
+			j++
+		}
+		if graph {
+			out += fmt.Sprintf("  %-*s", widths[j], cells[j])
 		}
 		return strings.TrimRight(out, " ") + "\n"
 	}
@@ -133,7 +165,11 @@ func (s *Summary) String() string {
 	}
 	rule := strings.Repeat("=", total-2) + "\n"
 	var b strings.Builder
-	fmt.Fprintf(&b, "Model: %s\nInput shape: %s\n", s.Kind, shapeString(s.InputShape))
+	model := s.Kind
+	if s.Name != "" {
+		model += " (" + s.Name + ")"
+	}
+	fmt.Fprintf(&b, "Model: %s\nInput shape: %s\n", model, shapeString(s.InputShape))
 	b.WriteString(rule)
 	b.WriteString(line(header))
 	b.WriteString(rule)
@@ -143,7 +179,7 @@ func (s *Summary) String() string {
 	b.WriteString(rule)
 	fmt.Fprintf(&b, "Total params: %s\nTrainable params: %s\nNon-trainable params: %s\n",
 		thousands(s.TotalParams), thousands(s.TrainableParams), thousands(s.NonTrainableParams))
-	if s.Kind != nn.SequentialKind {
+	if s.Kind != nn.SequentialKind && s.Kind != nn.GraphKind {
 		fmt.Fprintf(&b, "Config: %s\n", s.Config)
 	}
 	return b.String()

@@ -107,8 +107,9 @@ func dequantize(f *modelfile.File) (*modelfile.File, error) {
 }
 
 // Model is an nn.Model that can describe itself: a built-in architecture
-// (mlp, lenet5, cifar-vgg) or any *nn.Sequential of gozoo's layers (kind
-// "sequential", its Architecture as config).
+// (mlp, lenet5, cifar-vgg), any *nn.Sequential of gozoo's layers (kind
+// "sequential", its Architecture as config) or any *nn.GraphModel of them
+// (kind "graph", its GraphArchitecture as config).
 type Model interface {
 	nn.Model
 	Kind() string
@@ -119,7 +120,9 @@ type Model interface {
 var ErrUnknownKind = errors.New("zoo: unknown model kind")
 
 // Kinds lists the model kinds a file can hold.
-func Kinds() []string { return []string{mlp.Kind, cnn.LeNet5Kind, cnn.VGGKind, nn.SequentialKind} }
+func Kinds() []string {
+	return []string{mlp.Kind, cnn.LeNet5Kind, cnn.VGGKind, nn.SequentialKind, nn.GraphKind}
+}
 
 // New builds a model of a known kind from its JSON config, drawing initial
 // weights from rng. Unknown config fields are an error.
@@ -131,6 +134,12 @@ func New(kind string, config []byte, rng *rand.Rand) (Model, error) {
 			return nil, fmt.Errorf("zoo: %s config: %w", kind, err)
 		}
 		return nn.FromArchitecture(a, rng)
+	case nn.GraphKind:
+		var a nn.GraphArchitecture
+		if err := decodeStrict(config, &a); err != nil {
+			return nil, fmt.Errorf("zoo: %s config: %w", kind, err)
+		}
+		return nn.FromGraphArchitecture(a, rng)
 	case mlp.Kind:
 		var cfg mlp.Config
 		if err := decodeStrict(config, &cfg); err != nil {
@@ -163,6 +172,12 @@ func ParamCount(kind string, config []byte) (int, error) {
 	switch kind {
 	case nn.SequentialKind:
 		var a nn.Architecture
+		if err := decodeStrict(config, &a); err != nil {
+			return 0, fmt.Errorf("zoo: %s config: %w", kind, err)
+		}
+		n, err = a.ParamCount()
+	case nn.GraphKind:
+		var a nn.GraphArchitecture
 		if err := decodeStrict(config, &a); err != nil {
 			return 0, fmt.Errorf("zoo: %s config: %w", kind, err)
 		}

@@ -166,6 +166,15 @@ func TestEveryKindRoundTrips(t *testing.T) {
 					{"type":"Flatten","name":"flat"},
 					{"type":"Dropout","name":"drop","config":{"rate":0.5}},
 					{"type":"Dense","name":"out","config":{"inputs":36,"outputs":3,"init":"he_normal"}}]}`
+			case "graph":
+				cfg = `{"name":"tiny","inputs":[{"name":"image","shape":[2,8,8]}],"layers":[
+					{"type":"Conv2D","name":"conv","config":{"in_channels":2,"out_channels":4,"kernel":[3,3],"stride":[2,2],"padding":[1,1],"bias":false},"inputs":["image"]},
+					{"type":"BatchNorm2D","name":"bn","config":{"size":4},"inputs":["conv"]},
+					{"type":"Conv2D","name":"proj","config":{"in_channels":2,"out_channels":4,"kernel":[1,1],"stride":[2,2],"padding":[0,0],"bias":true},"inputs":["image"]},
+					{"type":"Add","name":"add","inputs":["bn","proj"]},
+					{"type":"Concatenate","name":"cat","config":{"axis":0},"inputs":["add","proj"]},
+					{"type":"GlobalAveragePooling2D","name":"gap","inputs":["cat"]},
+					{"type":"Dense","name":"out","config":{"inputs":8,"outputs":3},"inputs":["gap"]}],"outputs":["out"]}`
 			default:
 				cfg = `{}`
 			}
