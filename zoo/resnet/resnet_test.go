@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/gozoo/gozoo/nn"
-	"github.com/gozoo/gozoo/zoo/resnet"
 	"github.com/gozoo/gozoo/zoo"
+	"github.com/gozoo/gozoo/zoo/resnet"
 )
 
 // The parameter count of ResNet-20 with projection shortcuts, worked out
