@@ -18,7 +18,7 @@ import (
 // + 7 batch norms of 16, 32 and 64 channels with gamma and beta, 32 + 192 +
 // 448 + 896; the classifier 64*10 + 10. That is 272,474 (the paper's
 // "0.27M"; PyTorch's count of scripts/resnet_torch.py's resnet20 agrees),
-// plus 1,376 running statistics that are not trained.
+// plus 1,568 running statistics that are not trained.
 func TestResNet20Size(t *testing.T) {
 	for _, tc := range []struct {
 		input     [3]int
