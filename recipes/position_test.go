@@ -36,6 +36,30 @@ func dropoutTrainer(t *testing.T) *Trainer {
 	return tr
 }
 
+// graphDropoutTrainer trains a graph model with BatchNorm and dropout on
+// one path, a residual Add and a Concatenate of two paths.
+func graphDropoutTrainer(t *testing.T) *Trainer {
+	t.Helper()
+	b := nn.NewGraphBuilder(rand.New(rand.NewPCG(5, 0)))
+	x := b.Input("x", 4)
+	h := b.Dropout("dropout", b.ReLU("relu", b.BatchNorm("bn", b.Dense("dense1", x, 16))), 0.4)
+	h = b.Add("add", b.Dense("dense2", h, 16), h)
+	m, err := b.Build(b.Dense("logits", b.Concatenate("concat", 0, h, x), 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt, err := optim.New("adam", optim.Common{LearningRate: 0.01})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := NewTrainer(m, nn.SoftmaxCrossEntropy{}, opt, 17)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tr.Close() })
+	return tr
+}
+
 // cancelAfter cancels its context when the step counter reaches step.
 type cancelAfter struct {
 	BaseCallback
@@ -52,9 +76,20 @@ func (c *cancelAfter) OnBatchEnd(r *Run, s BatchStats) error {
 
 // A Fit cancelled after any batch, saved, loaded and continued (in a fresh
 // trainer, as a new process would) ends with the uninterrupted run's
-// parameters, optimizer state and history, bit for bit. 150 samples in
-// batches of 16 are 10 batches an epoch, the last of 6.
+// parameters, optimizer state and history, bit for bit, for a Sequential
+// and for a graph model. 150 samples in batches of 16 are 10 batches an
+// epoch, the last of 6.
 func TestMidEpochInterruptResumesBitIdentical(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		trainer func(*testing.T) *Trainer
+		kind    string
+	}{{"sequential", dropoutTrainer, nn.SequentialKind}, {"graph", graphDropoutTrainer, nn.GraphKind}} {
+		t.Run(tc.name, func(t *testing.T) { testMidEpochResume(t, tc.trainer, tc.kind) })
+	}
+}
+
+func testMidEpochResume(t *testing.T, dropoutTrainer func(*testing.T) *Trainer, kind string) {
 	train, val := newBlobs(150, 8), newBlobs(40, 9)
 	opts := func(cbs ...Callback) FitOptions {
 		return FitOptions{Epochs: 3, BatchSize: 16, Validation: val, Callbacks: cbs}
@@ -84,6 +119,9 @@ func TestMidEpochInterruptResumesBitIdentical(t *testing.T) {
 			ck, err := LoadCheckpoint(path)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if ck.Model.Kind() != kind {
+				t.Fatalf("checkpoint holds a %s model, want %s", ck.Model.Kind(), kind)
 			}
 			if ck.Epoch != first.Epoch || ck.Step != step || ck.Batch != batch || ck.Batches != 10 {
 				t.Errorf("checkpoint at epoch %d, batch %d of %d, step %d", ck.Epoch, ck.Batch, ck.Batches, ck.Step)
