@@ -1,9 +1,11 @@
 package nn
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -300,10 +302,10 @@ func TestGraphArchitectureRefusals(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var a GraphArchitecture
-			if err := json.Unmarshal([]byte(tc.json), &a); err != nil {
-				t.Fatal(err)
+			err := json.Unmarshal([]byte(tc.json), &a)
+			if err == nil {
+				_, err = FromGraphArchitecture(a, rand.New(rand.NewPCG(1, 1)))
 			}
-			_, err := FromGraphArchitecture(a, rand.New(rand.NewPCG(1, 1)))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one containing %q", err, tc.want)
 			}
@@ -311,6 +313,37 @@ func TestGraphArchitectureRefusals(t *testing.T) {
 				t.Errorf("error is not one line: %q", err)
 			}
 		})
+	}
+}
+
+// A file listing a million layers is refused after reading 1,025 of them:
+// the decoder never holds the rest.
+func TestGraphArchitectureMillionLayersBoundedMemory(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString(`{"inputs":[{"name":"x","shape":[4]}],"layers":[`)
+	for i := range 1_000_000 {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		fmt.Fprintf(&sb, `{"type":"ReLU","name":"r%d","inputs":["x"]}`, i)
+	}
+	sb.WriteString(`],"outputs":["r0"]}`)
+	data := []byte(sb.String())
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var a GraphArchitecture
+	err := json.NewDecoder(bytes.NewReader(data)).Decode(&a)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "more than 1024 layers") {
+		t.Fatalf("error %v", err)
+	}
+	// The decoder's own copy of the input is one allocation of its size;
+	// the layers decoded before the refusal are a few hundred KB more.
+	if extra := after.TotalAlloc - before.TotalAlloc; extra > 3*uint64(len(data))+8<<20 {
+		t.Errorf("decoding allocated %d MB for a %d MB file", extra>>20, len(data)>>20)
+	} else {
+		t.Logf("decoding allocated %d MB for a %d MB file", extra>>20, len(data)>>20)
 	}
 }
 

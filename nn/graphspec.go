@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -232,4 +233,93 @@ func (a GraphArchitecture) sorted() ([]int, error) {
 		}
 	}
 	return order, nil
+}
+
+// UnmarshalJSON decodes a graph architecture strictly (unknown fields are
+// errors) and one layer at a time, so that a file listing more than
+// MaxLayers layers, or more than MaxGraphInputs inputs, is refused before
+// they are all held in memory.
+func (a *GraphArchitecture) UnmarshalJSON(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := expectDelim(dec, '{'); err != nil {
+		return err
+	}
+	var out GraphArchitecture
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("nn: graph architecture: %v", err)
+		}
+		key, _ := tok.(string)
+		if seen[key] {
+			return fmt.Errorf("nn: graph architecture: key %q twice", key)
+		}
+		seen[key] = true
+		switch key {
+		case "name":
+			err = dec.Decode(&out.Name)
+		case "outputs":
+			err = decodeList(dec, "outputs", MaxGraphInputs, &out.Outputs)
+		case "inputs":
+			err = decodeList(dec, "inputs", MaxGraphInputs, &out.Inputs)
+		case "layers":
+			err = decodeList(dec, "layers", MaxLayers, &out.Layers)
+		default:
+			return fmt.Errorf("nn: graph architecture: unknown field %q", key)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if err := expectDelim(dec, '}'); err != nil {
+		return err
+	}
+	*a = out
+	return nil
+}
+
+// decodeList decodes a JSON array of at most limit elements into dst, each
+// element strictly, and fails at the first element beyond the limit. null
+// leaves dst nil.
+func decodeList[T any](dec *json.Decoder, what string, limit int, dst *[]T) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return fmt.Errorf("nn: graph architecture %s: %v", what, err)
+	}
+	if tok == nil {
+		return nil
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return fmt.Errorf("nn: graph architecture %s: want an array, got %v", what, tok)
+	}
+	for dec.More() {
+		if len(*dst) == limit {
+			return fmt.Errorf("nn: graph architecture has more than %d %s", limit, what)
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return fmt.Errorf("nn: graph architecture %s: %v", what, err)
+		}
+		var v T
+		inner := json.NewDecoder(bytes.NewReader(raw))
+		inner.DisallowUnknownFields()
+		if err := inner.Decode(&v); err != nil {
+			return fmt.Errorf("nn: graph architecture %s %d: %v", what, len(*dst)+1, err)
+		}
+		*dst = append(*dst, v)
+	}
+	_, err = dec.Token() // the closing bracket
+	return err
+}
+
+func expectDelim(dec *json.Decoder, want json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return fmt.Errorf("nn: graph architecture: %v", err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != want {
+		return fmt.Errorf("nn: graph architecture: want %q, got %v", want, tok)
+	}
+	return nil
 }
