@@ -25,6 +25,8 @@ func FuzzFromFile(f *testing.F) {
 	f.Add("mlp", `{"inputs":6,"hidden":[1000000000],"outputs":3}`, "", "", "")
 	f.Add("sequential", `{"input_shape":[6],"layers":[{"type":"Dense","name":"dense1","config":{"inputs":6,"outputs":5}}]}`, "", "", "")
 	f.Add("lenet5", `{"input_shape":[1,100000,100000]}`, "", "", "")
+	f.Add("graph", `{"inputs":[{"name":"x","shape":[6]}],"layers":[{"type":"Dense","name":"dense1","config":{"inputs":6,"outputs":3},"inputs":["x"]},{"type":"Add","name":"add","inputs":["dense1","dense1"]}],"outputs":["add"]}`, "", "", "")
+	f.Add("graph", `{"inputs":[{"name":"x","shape":[6]}],"layers":[{"type":"Dense","name":"a","config":{"inputs":6,"outputs":3},"inputs":["b"]},{"type":"Dense","name":"b","config":{"inputs":3,"outputs":6},"inputs":["a"]}],"outputs":["a"]}`, "", "", "")
 	f.Add("cifar-vgg", `{"channels":[1,2,3]}`, `{"dataset":"csv","shape":[6]}`, `[1]`, `{"scheme":"int8-symmetric-per-output-channel","weights":{"dense1/weight":1}}`)
 	f.Fuzz(func(t *testing.T, kind, config, card, masked, quant string) {
 		file := &modelfile.File{Metadata: map[string]string{KeyKind: kind, KeyConfig: config}, Tensors: good.Tensors}
