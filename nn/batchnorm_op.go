@@ -25,6 +25,29 @@ type bnState struct {
 	mean     []float32
 	variance []float32 // biased
 	invStd   []float32 // 1/sqrt(variance + eps)
+
+	// sums holds each channel's sum of dy and of dy*xhat for this run's
+	// dy, once a gradient op has taken them (sumsValid): the three
+	// gradient ops read one dy, and each would otherwise sum it again.
+	sums      []float64
+	sumsValid bool
+}
+
+// gradSums returns every channel's (sum dy, sum dy*xhat), taking them
+// once a run.
+func (op bnGradOp) gradSums(x, dy []float32, batch, inner int) []float64 {
+	st := op.st
+	if !st.sumsValid {
+		if cap(st.sums) < 2*st.channels {
+			st.sums = make([]float64, 2*st.channels)
+		}
+		st.sums = st.sums[:2*st.channels]
+		st.eachChannel(func(c int) {
+			st.sums[2*c], st.sums[2*c+1] = op.sums(x, dy, batch, inner, c)
+		})
+		st.sumsValid = true
+	}
+	return st.sums
 }
 
 // bnLayout returns x's data, its batch and the values per channel and
@@ -111,6 +134,7 @@ func (op bnOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value, erro
 	}
 	n := batch * inner
 	st.n = n
+	st.sumsValid = false
 	st.mean = newFloat32s(st.mean, st.channels)
 	st.variance = newFloat32s(st.variance, st.channels)
 	st.invStd = newFloat32s(st.invStd, st.channels)
@@ -251,17 +275,28 @@ func (op bnGradOp) Do(inputs ...G.Value) (G.Value, error) {
 			return nil, fmt.Errorf("nn: %v: input and gradient shapes differ", op)
 		}
 	}
-	if op.which != bnGradX {
+	if op.which == bnGradBeta && !st.sumsValid {
+		// dbeta alone needs no x; its sums of dy are the same as those
+		// taken with dy*xhat.
 		grads := op.out.get(st.channels)
 		g := grads.Data().([]float32)
 		st.eachChannel(func(c int) {
-			sumDy, sumDyXhat := op.sums(x, dy, batch, inner, c)
-			if op.which == bnGradBeta {
-				g[c] = float32(sumDy)
-			} else {
-				g[c] = float32(sumDyXhat)
-			}
+			sumDy, _ := op.sums(nil, dy, batch, inner, c)
+			g[c] = float32(sumDy)
 		})
+		return grads, nil
+	}
+	if op.which != bnGradX {
+		grads := op.out.get(st.channels)
+		g := grads.Data().([]float32)
+		sums := op.gradSums(x, dy, batch, inner)
+		for c := range g {
+			if op.which == bnGradBeta {
+				g[c] = float32(sums[2*c])
+			} else {
+				g[c] = float32(sums[2*c+1])
+			}
+		}
 		return grads, nil
 	}
 	gamma, _, err := float32s(inputs[1])
@@ -274,8 +309,9 @@ func (op bnGradOp) Do(inputs ...G.Value) (G.Value, error) {
 	dxT := op.out.get(shapeOf(dyV)...)
 	dx := dxT.Data().([]float32)
 	n := float64(st.n)
+	sums := op.gradSums(x, dy, batch, inner)
 	st.eachChannel(func(c int) {
-		sumDy, sumDyXhat := op.sums(x, dy, batch, inner, c)
+		sumDy, sumDyXhat := sums[2*c], sums[2*c+1]
 		mean, invStd := float64(st.mean[c]), float64(st.invStd[c])
 		k := float64(gamma[c]) * invStd
 		meanDy, meanDyXhat := sumDy/n, sumDyXhat/n
