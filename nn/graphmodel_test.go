@@ -233,7 +233,7 @@ func TestGraphArchitectureRoundTrip(t *testing.T) {
 	if back.Name() != "tiny-resnet" {
 		t.Errorf("name %q", back.Name())
 	}
-	want, _ := m.Params(), 0
+	want := m.Params()
 	got := back.Params()
 	if len(got) != len(want) {
 		t.Fatalf("%d params, want %d", len(got), len(want))
