@@ -42,12 +42,82 @@ const (
 	DatasetKey    = "dataset"
 )
 
-// sequential is what Export needs of a model: every built-in model embeds
-// an *nn.Sequential, and any Sequential of nn's layers qualifies.
+// sequential and graphModel are what Export needs of a model: every
+// built-in model embeds an *nn.Sequential, and any Sequential or
+// GraphModel of nn's layers qualifies.
 type sequential interface {
 	zoo.Model
 	Architecture() (nn.Architecture, error)
 	LayerOutputShapes() [][]int
+}
+
+type graphModel interface {
+	zoo.Model
+	Architecture() (nn.GraphArchitecture, error)
+	LayerOutputShapes() [][]int
+}
+
+// exportLayer is one layer as Export walks it: its spec, what it reads
+// (-1 the graph input, j >= 0 layer j, which comes earlier) and its
+// per-sample output shape.
+type exportLayer struct {
+	spec  nn.LayerSpec
+	reads []int
+	shape []int
+}
+
+// exportLayers lists m's layers in an order where each comes after what
+// it reads: a Sequential's layers each read the one before.
+func exportLayers(m zoo.Model) (input []int, graphName string, layers []exportLayer, err error) {
+	switch v := m.(type) {
+	case sequential:
+		arch, err := v.Architecture()
+		if err != nil {
+			return nil, "", nil, fmt.Errorf("onnx: %w", err)
+		}
+		shapes := v.LayerOutputShapes()
+		if len(shapes) != len(arch.Layers) {
+			return nil, "", nil, fmt.Errorf("onnx: model has %d layers but %d output shapes", len(arch.Layers), len(shapes))
+		}
+		for i, spec := range arch.Layers {
+			layers = append(layers, exportLayer{spec: spec, reads: []int{i - 1}, shape: shapes[i]})
+		}
+		return arch.InputShape, m.Kind(), layers, nil
+	case graphModel:
+		arch, err := v.Architecture()
+		if err != nil {
+			return nil, "", nil, fmt.Errorf("onnx: %w", err)
+		}
+		shapes := v.LayerOutputShapes()
+		if len(shapes) != len(arch.Layers) {
+			return nil, "", nil, fmt.Errorf("onnx: model has %d layers but %d output shapes", len(arch.Layers), len(shapes))
+		}
+		if len(arch.Inputs) != 1 || len(arch.Outputs) != 1 {
+			return nil, "", nil, fmt.Errorf("onnx: graph model has %d inputs and %d outputs; ONNX export takes one of each", len(arch.Inputs), len(arch.Outputs))
+		}
+		index := map[string]int{arch.Inputs[0].Name: -1}
+		for i, l := range arch.Layers {
+			reads := make([]int, len(l.Inputs))
+			for j, name := range l.Inputs {
+				k, ok := index[name]
+				if !ok { // Architecture lists layers after what they read
+					return nil, "", nil, fmt.Errorf("onnx: layer %d (%s) reads %q, which no earlier input or layer is", i+1, l.Name, name)
+				}
+				reads[j] = k
+			}
+			index[l.Name] = i
+			layers = append(layers, exportLayer{spec: l.LayerSpec, reads: reads, shape: shapes[i]})
+		}
+		if out, ok := index[arch.Outputs[0]]; !ok || out != len(layers)-1 {
+			return nil, "", nil, fmt.Errorf("onnx: the graph's output %q is not its last layer", arch.Outputs[0])
+		}
+		name := arch.Name
+		if name == "" {
+			name = m.Kind()
+		}
+		return arch.Inputs[0].Shape, name, layers, nil
+	}
+	return nil, "", nil, fmt.Errorf("onnx: a %s model (%T) is not a sequence of gozoo layers nor a graph of them, so it has no ONNX form", m.Kind(), m)
 }
 
 // Export writes m as an ONNX model (IR version 7, opset 13) to w: Dense
@@ -123,17 +193,9 @@ func exportBytes(m zoo.Model, card *modelcard.Card) ([]byte, error) {
 	if m == nil {
 		return nil, fmt.Errorf("onnx: no model to export")
 	}
-	seq, ok := m.(sequential)
-	if !ok {
-		return nil, fmt.Errorf("onnx: a %s model (%T) is not a sequence of gozoo layers, so it has no ONNX form", m.Kind(), m)
-	}
-	arch, err := seq.Architecture()
+	input, graphName, layers, err := exportLayers(m)
 	if err != nil {
-		return nil, fmt.Errorf("onnx: %w", err)
-	}
-	shapes := seq.LayerOutputShapes()
-	if len(shapes) != len(arch.Layers) {
-		return nil, fmt.Errorf("onnx: model has %d layers but %d output shapes", len(arch.Layers), len(shapes))
+		return nil, err
 	}
 	out := m.OutputShape()
 	if card != nil {
@@ -151,31 +213,57 @@ func exportBytes(m zoo.Model, card *modelcard.Card) ([]byte, error) {
 	for _, p := range m.Params() {
 		params[p.Name] = p
 	}
-	x := &exporter{params: params, value: InputName, shape: arch.InputShape}
-	for i, spec := range arch.Layers {
-		last := true
-		for _, later := range arch.Layers[i+1:] {
-			if later.Type != "Dropout" {
-				last = false
-			}
+	// Dropout is the identity in inference: it writes no node, and what
+	// reads it reads its input. The layer the output's dropouts read (the
+	// last layer, in a model that does not end in Dropout) writes the
+	// graph's output.
+	last := len(layers) - 1
+	for last >= 0 && layers[last].spec.Type == "Dropout" {
+		last = layers[last].reads[0]
+	}
+	values := make([]string, len(layers)) // the ONNX value each layer's output is
+	shapes := make([][]int, len(layers))
+	value := func(j int) (string, []int) {
+		if j < 0 {
+			return InputName, input
 		}
-		if err := x.layer(spec, shapes[i], last); err != nil {
-			return nil, fmt.Errorf("onnx: layer %d (%s): %w", i+1, spec.Name, err)
+		return values[j], shapes[j]
+	}
+	x := &exporter{params: params}
+	for i, l := range layers {
+		ins := make([]string, len(l.reads))
+		inShapes := make([][]int, len(l.reads))
+		for k, j := range l.reads {
+			ins[k], inShapes[k] = value(j)
+		}
+		if l.spec.Type == "Dropout" {
+			values[i], shapes[i] = ins[0], inShapes[0]
+			continue
+		}
+		// Values are named "<layer>:out"; initializers "<layer>/<what>",
+		// as the parameters are. Layer names are unique, so no two
+		// values clash.
+		values[i], shapes[i] = l.spec.Name+":out", l.shape
+		if i == last {
+			values[i] = OutputName
+		}
+		if err := x.layer(l.spec, ins, inShapes, l.shape, values[i]); err != nil {
+			return nil, fmt.Errorf("onnx: layer %d (%s): %w", i+1, l.spec.Name, err)
 		}
 	}
-	if x.value == InputName { // no layer wrote a node: an empty or dropout-only model
+	if last < 0 { // no layer wrote a node: an empty or dropout-only model
 		x.node("Identity", "identity", []string{InputName}, OutputName)
 	}
 
 	var g encoder
-	g.str(2, m.Kind()) // name
+	g.str(2, graphName)
 	for _, n := range x.nodes {
 		g.bytes(1, n)
 	}
 	for _, t := range x.inits {
 		g.bytes(5, t)
 	}
-	g.bytes(11, valueInfoBytes(InputName, arch.InputShape))
+	g.bytes(11, valueInfoBytes(InputName, input))
 	g.bytes(12, valueInfoBytes(OutputName, out))
 	for _, v := range x.values {
 		g.bytes(13, v)
@@ -225,8 +313,6 @@ func metadata(m zoo.Model, card *modelcard.Card) []stringPair {
 // value infos of a graph.
 type exporter struct {
 	params map[string]*nn.Param
-	value  string // the value the next node reads
-	shape  []int  // its per-sample shape
 	nodes  [][]byte
 	inits  [][]byte
 	values [][]byte
@@ -317,20 +403,12 @@ func (x *exporter) param(name string) (*nn.Param, error) {
 	return p, nil
 }
 
-// layer appends the nodes of one layer whose per-sample output shape is
-// shape; the last one writes the graph's output.
-func (x *exporter) layer(spec nn.LayerSpec, shape []int, last bool) error {
-	// Values are named "<layer>:out"; initializers "<layer>/<what>", as
-	// the parameters are. Layer names are unique, so no two values clash.
-	out := spec.Name + ":out"
-	if last {
-		out = OutputName
-	}
-	in := x.value
+// layer appends the nodes of one layer that reads the values ins, of
+// per-sample shapes inShapes, and writes out, of per-sample shape shape.
+func (x *exporter) layer(spec nn.LayerSpec, ins []string, inShapes [][]int, shape []int, out string) error {
+	in := ins[0]
 	p := func(what string) string { return spec.Name + "/" + what }
 	switch spec.Type {
-	case "Dropout":
-		return nil // inference: the identity
 	case "Dense":
 		var c nn.DenseConfig
 		if err := json.Unmarshal(spec.Config, &c); err != nil {
@@ -393,7 +471,8 @@ func (x *exporter) layer(spec nn.LayerSpec, shape []int, last bool) error {
 			ph, pw := int64(c.Padding[0]), int64(c.Padding[1])
 			x.inits = append(x.inits, int64TensorBytes(p("pads"), []int64{0, 0, ph, pw, 0, 0, ph, pw}))
 			x.node("Pad", spec.Name+"/pad", []string{in, p("pads")}, p("padded"), attr{name: "mode", typ: attrString, s: "constant"})
-			x.values = append(x.values, valueInfoBytes(p("padded"), []int{x.shape[0], x.shape[1] + 2*c.Padding[0], x.shape[2] + 2*c.Padding[1]}))
+			s := inShapes[0]
+			x.values = append(x.values, valueInfoBytes(p("padded"), []int{s[0], s[1] + 2*c.Padding[0], s[2] + 2*c.Padding[1]}))
 			in = p("padded")
 		}
 		x.node("AveragePool", spec.Name, []string{in}, out, windowAttrs(c.Kernel, c.Stride, [2]int{})...)
@@ -417,18 +496,45 @@ func (x *exporter) layer(spec nn.LayerSpec, shape []int, last bool) error {
 		// gozoo's softmax runs over the last axis, as opset 13's does for
 		// axis = rank-1 (written positive: some runtimes misread -1).
 		x.node("Softmax", spec.Name, []string{in}, out, intAttr("axis", int64(len(shape))))
+	case "Add":
+		// ONNX's Add takes two inputs, its Sum any number.
+		op := "Add"
+		if len(ins) > 2 {
+			op = "Sum"
+		}
+		x.node(op, spec.Name, ins, out)
+	case "Concatenate":
+		var c nn.ConcatenateConfig
+		if err := json.Unmarshal(spec.Config, &c); err != nil {
+			return err
+		}
+		// gozoo's axis counts per-sample dimensions, ONNX's the batch too
+		// (written positive: some runtimes misread negative axes).
+		axis := c.Axis
+		if axis < 0 {
+			axis += len(shape)
+		}
+		x.node("Concat", spec.Name, ins, out, intAttr("axis", int64(axis+1)))
+	case "GlobalAveragePooling2D":
+		// ONNX's GlobalAveragePool keeps [N, C, 1, 1]; gozoo's gives
+		// [N, C], as a Flatten after it does (PyTorch's AdaptiveAvgPool2d(1)
+		// and flatten(1) export as these two nodes).
+		pooled := spec.Name + ":pooled"
+		x.node("GlobalAveragePool", spec.Name, []string{in}, pooled)
+		x.values = append(x.values, valueInfoBytes(pooled, []int{shape[0], 1, 1}))
+		x.node("Flatten", spec.Name+"/flatten", []string{pooled}, out, intAttr("axis", 1))
 	default:
 		return fmt.Errorf("layer type %q has no ONNX form (exportable: %s)", spec.Type, strings.Join(exportable(), ", "))
 	}
-	if !last {
+	if out != OutputName {
 		x.values = append(x.values, valueInfoBytes(out, shape))
 	}
-	x.value, x.shape = out, shape
 	return nil
 }
 
 func exportable() []string {
-	return []string{"Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "BatchNorm1D", "BatchNorm2D", "Flatten", "Dropout", "ReLU", "Tanh", "Sigmoid", "Softmax"}
+	return []string{"Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAveragePooling2D", "BatchNorm1D", "BatchNorm2D",
+		"Flatten", "Dropout", "ReLU", "Tanh", "Sigmoid", "Softmax", "Add", "Concatenate"}
 }
 
 // int64TensorBytes encodes an int64 vector TensorProto.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -23,6 +24,7 @@ import (
 	"github.com/gozoo/gozoo/zoo"
 	"github.com/gozoo/gozoo/zoo/cnn"
 	"github.com/gozoo/gozoo/zoo/mlp"
+	"github.com/gozoo/gozoo/zoo/resnet"
 )
 
 // exportCase is a model to export, with its card.
@@ -30,6 +32,7 @@ type exportCase struct {
 	name  string
 	model zoo.Model
 	card  *modelcard.Card
+	rows  int // inputs for the runtime check; 0 means 100
 }
 
 // perturb gives biases, BatchNorm scales, shifts and running statistics
@@ -81,6 +84,28 @@ func custom(rng *rand.Rand) (*nn.Sequential, error) {
 	return b.Build()
 }
 
+// residual is a small graph model of every merge: a projection shortcut
+// (a 1x1 convolution with stride 2 and a BatchNorm) added to a block of
+// strided, bias-free convolutions, a branch joined by Concatenate on the
+// channels, an Add of three, global average pooling and a dropout before
+// the classifier.
+func residual(rng *rand.Rand) (*nn.GraphModel, error) {
+	b := nn.NewGraphBuilder(rng)
+	b.Name = "residual"
+	x := b.Input("image", 3, 12, 12)
+	x = b.ReLU("stem.relu", b.BatchNorm("stem.bn", b.Conv2D("stem.conv", x, 8, 3, 1, 1, false)))
+	y := b.ReLU("block.relu1", b.BatchNorm("block.bn1", b.Conv2D("block.conv1", x, 16, 3, 2, 1, false)))
+	y = b.BatchNorm("block.bn2", b.Conv2D("block.conv2", y, 16, 3, 1, 1, true))
+	short := b.BatchNorm("block.proj.bn", b.Conv2D("block.proj", x, 16, 1, 2, 0, false))
+	y = b.ReLU("block.relu2", b.Add("block.add", y, short))
+	branch := b.Conv2D("branch", b.MaxPool2D("branch.pool", x, 2), 4, 1, 1, 0, true)
+	y = b.Concatenate("cat", 0, y, branch)
+	y = b.Add("sum3", b.Conv2D("c1", y, 6, 1, 1, 0, true), b.Conv2D("c2", y, 6, 3, 1, 1, false), b.Conv2D("c3", y, 6, 1, 1, 0, false))
+	v := b.Dropout("drop", b.GlobalAvgPool2D("gap", y), 0.2)
+	v = b.Concatenate("features", -1, v, b.Dense("side", v, 3))
+	return b.Build(b.Dense("fc", v, 5))
+}
+
 func exportCases(t *testing.T) []exportCase {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(14, 1))
@@ -100,13 +125,38 @@ func exportCases(t *testing.T) []exportCase {
 	if err != nil {
 		t.Fatal(err)
 	}
+
 	cifar := &modelcard.Card{Dataset: modelcard.CIFAR10Dataset, Shape: []int{3, 32, 32}, ClassNames: cifar10.ClassNames(),
 		Mean: []float32{0.4914, 0.4822, 0.4465}, Std: []float32{0.247, 0.2435, 0.2616}}
 	cases := []exportCase{
-		{"mlp", m1, modelcard.MNIST([]int{784})},
-		{"lenet5", m2, modelcard.MNIST([]int{1, 28, 28})},
-		{"cifar-vgg", m3, cifar},
-		{"custom", m4, &modelcard.Card{Dataset: "shapes", Shape: []int{3, 12, 10}, ClassNames: []string{"a", "b", "c", "d", "e"}, Mean: []float32{0.5, 0.5, 0.5}, Std: []float32{0.25, 0.25, 0.25}}},
+		{"mlp", m1, modelcard.MNIST([]int{784}), 0},
+		{"lenet5", m2, modelcard.MNIST([]int{1, 28, 28}), 0},
+		{"cifar-vgg", m3, cifar, 0},
+		{"custom", m4, &modelcard.Card{Dataset: "shapes", Shape: []int{3, 12, 10}, ClassNames: []string{"a", "b", "c", "d", "e"}, Mean: []float32{0.5, 0.5, 0.5}, Std: []float32{0.25, 0.25, 0.25}}, 0},
+	}
+	for _, c := range cases {
+		perturb(c.model, rng)
+	}
+	return cases
+}
+
+// graphExportCases are graph models: residual and ResNet-20.
+func graphExportCases(t *testing.T) []exportCase {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(15, 1))
+	small, err := residual(rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resnet20, err := resnet.New(resnet.ResNet20([3]int{3, 32, 32}, 10), rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cifar := &modelcard.Card{Dataset: modelcard.CIFAR10Dataset, Shape: []int{3, 32, 32}, ClassNames: cifar10.ClassNames(),
+		Mean: []float32{0.4914, 0.4822, 0.4465}, Std: []float32{0.247, 0.2435, 0.2616}}
+	cases := []exportCase{
+		{"residual", small, &modelcard.Card{Dataset: "shapes", Shape: []int{3, 12, 12}, ClassNames: []string{"a", "b", "c", "d", "e"}}, 0},
+		{"resnet20", resnet20, cifar, 10},
 	}
 	for _, c := range cases {
 		perturb(c.model, rng)
@@ -198,17 +248,21 @@ func runtimeMissing() string {
 	return ""
 }
 
-// Exports of every built-in kind and of a Sequential of every exportable
-// layer pass onnx.checker (full check, with strict shape inference), and
+// Exports of every built-in kind, of a Sequential of every exportable
+// layer and of two graph models (a small net of every merge, ResNet-20)
+// pass onnx.checker (full check, with strict shape inference), and
 // OpenCV's dnn module, an independent runtime, computes the same outputs
-// as gozoo to 1e-5 on 100 inputs.
+// as gozoo to 1e-5 on 100 inputs (10 for ResNet-20).
 func TestExportRunsInOpenCV(t *testing.T) {
 	if why := runtimeMissing(); why != "" {
 		t.Skip(why)
 	}
-	const rows = 100
-	for _, c := range exportCases(t) {
+	for _, c := range append(exportCases(t), graphExportCases(t)...) {
 		t.Run(c.name, func(t *testing.T) {
+			rows := c.rows
+			if rows == 0 {
+				rows = 100
+			}
 			dir := t.TempDir()
 			model := filepath.Join(dir, "model.onnx")
 			if err := os.WriteFile(model, export(t, c), 0o644); err != nil {
@@ -246,7 +300,11 @@ func TestExportRunsInOpenCV(t *testing.T) {
 				wide[i] = float64(v)
 			}
 			worst := maxDiff(t, got, wide, 1e-5)
-			t.Logf("%s: onnx.checker passed; OpenCV %s output %v, largest difference from gozoo %.2g", c.name, info.OpenCV, info.Output, worst)
+			largest := 0.0
+			for _, v := range wide {
+				largest = math.Max(largest, math.Abs(v))
+			}
+			t.Logf("%s: onnx.checker passed; OpenCV %s output %v, largest difference from gozoo %.2g (largest output %.3g)", c.name, info.OpenCV, info.Output, worst, largest)
 			if info.Metadata[onnx.ClassNamesKey] == "" || info.Metadata[onnx.CardKey] == "" {
 				t.Errorf("metadata_props %v lack the card", info.Metadata)
 			}
