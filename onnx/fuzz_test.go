@@ -56,41 +56,51 @@ func FuzzImport(f *testing.F) {
 		if int64(len(data)) > lim.MaxBytes {
 			return
 		}
-		m, card, err := importBytes(data, ImportOptions{Limits: lim})
-		if err != nil {
-			return
-		}
-		again, err := exportBytes(m, card)
-		if err != nil {
-			t.Fatalf("an imported model does not export: %v", err)
-		}
-		m2, _, err := importBytes(again, ImportOptions{Limits: Limits{MaxBytes: DefaultMaxBytes, MaxNodes: DefaultMaxNodes}})
-		if err != nil {
-			t.Fatalf("an exported model does not import: %v", err)
-		}
-		count := func(s *nn.Sequential) (layers, params int) {
-			for _, l := range s.Layers() {
-				if nn.TypeOf(l) != "Dropout" {
-					layers++
-				}
-			}
-			for _, p := range s.Params() {
-				params += len(p.Data())
-			}
-			return
-		}
-		l1, p1 := count(m)
-		l2, p2 := count(m2)
-		if l1 != l2 || p1 != p2 {
-			t.Fatalf("round trip: %d layers and %d parameters became %d and %d", l1, p1, l2, p2)
-		}
-		for i, p := range m2.Params() {
-			a, b := p.Data(), m.Params()[i].Data()
-			for j := range a {
-				if math.Float32bits(a[j]) != math.Float32bits(b[j]) {
-					t.Fatalf("round trip changed %s[%d] from %v to %v", p.Name, j, b[j], a[j])
-				}
-			}
-		}
+		roundTrip(t, data, lim)
 	})
+}
+
+// roundTrip imports data and, if that works, checks that the model exports
+// and imports again as the same kind, with the same layers (Dropout aside,
+// which exports as nothing) and parameters, bit for bit.
+func roundTrip(t *testing.T, data []byte, lim Limits) {
+	m, card, err := importBytes(data, ImportOptions{Limits: lim})
+	if err != nil {
+		return
+	}
+	again, err := exportBytes(m, card)
+	if err != nil {
+		t.Fatalf("an imported model does not export: %v", err)
+	}
+	m2, _, err := importBytes(again, ImportOptions{Limits: Limits{MaxBytes: DefaultMaxBytes, MaxNodes: DefaultMaxNodes}})
+	if err != nil {
+		t.Fatalf("an exported model does not import: %v", err)
+	}
+	if m.Kind() != m2.Kind() {
+		t.Fatalf("round trip: a %s model became a %s model", m.Kind(), m2.Kind())
+	}
+	count := func(s Model) (layers, params int) {
+		for _, l := range s.Layers() {
+			if nn.TypeOf(l) != "Dropout" {
+				layers++
+			}
+		}
+		for _, p := range s.Params() {
+			params += len(p.Data())
+		}
+		return
+	}
+	l1, p1 := count(m)
+	l2, p2 := count(m2)
+	if l1 != l2 || p1 != p2 {
+		t.Fatalf("round trip: %d layers and %d parameters became %d and %d", l1, p1, l2, p2)
+	}
+	for i, p := range m2.Params() {
+		a, b := p.Data(), m.Params()[i].Data()
+		for j := range a {
+			if math.Float32bits(a[j]) != math.Float32bits(b[j]) {
+				t.Fatalf("round trip changed %s[%d] from %v to %v", p.Name, j, b[j], a[j])
+			}
+		}
+	}
 }

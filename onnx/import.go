@@ -8,11 +8,13 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/gozoo/gozoo/modelcard"
 	"github.com/gozoo/gozoo/nn"
+	"github.com/gozoo/gozoo/zoo"
 )
 
 // Limits bound what Import reads. The zero value means the defaults.
@@ -56,18 +58,33 @@ type ImportOptions struct {
 	Limits     Limits
 }
 
-// Import reads an ONNX model that is a chain of layers, as torch.onnx.export
-// writes for a torch.nn.Sequential, and returns it as a gozoo Sequential
-// with its model card; zoo.Save writes both as a model file. The chain may
-// use Gemm, MatMul (+Add), Conv, MaxPool, AveragePool (with PyTorch's Pad in
-// front), BatchNormalization, Relu, Tanh, Sigmoid, Softmax (last axis),
-// Flatten, Reshape to [batch, features], Dropout and Identity, with float32
-// weights in initializers or Constant nodes. Anything else is an error
-// naming the node and its operator (wrapping ErrUnsupported); a malformed
-// file wraps ErrCorrupt and one over Limits ErrLimit. Import reads at most
-// Limits.MaxBytes and allocates tensors only after checking their shapes
-// against their data.
-func Import(r io.Reader, opts ImportOptions) (*nn.Sequential, *modelcard.Card, error) {
+// Model is what Import returns: an *nn.Sequential when the file's nodes
+// form a chain of layers (as torch.onnx.export writes for a
+// torch.nn.Sequential), else an *nn.GraphModel. Both are ordinary gozoo
+// models: zoo.Save writes them, predict and recipes run them.
+type Model interface {
+	zoo.Model
+	Layers() []nn.Layer
+	LayerOutputShapes() [][]int
+}
+
+// Import reads an ONNX model whose nodes form a directed acyclic graph of
+// layers, as torch.onnx.export writes for a torch.nn.Sequential or a
+// torchvision ResNet, and returns it as a gozoo model with its model card;
+// zoo.Save writes both as a model file. A chain becomes an *nn.Sequential,
+// anything else (residual connections, branches joined by Add or Concat)
+// an *nn.GraphModel. The nodes may be Gemm, MatMul (+Add), Conv, MaxPool,
+// AveragePool (with PyTorch's Pad in front), GlobalAveragePool (followed
+// by Flatten or Reshape), BatchNormalization, Relu, Tanh, Sigmoid, Softmax
+// (last axis), Flatten, Reshape to [batch, features], Dropout, Identity,
+// Add of two computed values and Concat, with float32 weights in
+// initializers or Constant nodes. Anything else is an error naming the
+// node and its operator (wrapping ErrUnsupported); a malformed file (a
+// cycle, a value nothing produces, nodes out of topological order, a
+// Concat of mismatched shapes) wraps ErrCorrupt and one over Limits
+// ErrLimit. Import reads at most Limits.MaxBytes and allocates tensors only
+// after checking their shapes against their data.
+func Import(r io.Reader, opts ImportOptions) (Model, *modelcard.Card, error) {
 	lim, err := opts.Limits.withDefaults()
 	if err != nil {
 		return nil, nil, err
@@ -99,7 +116,7 @@ func Import(r io.Reader, opts ImportOptions) (*nn.Sequential, *modelcard.Card, e
 }
 
 // importBytes is Import on a file in memory, with limits filled in.
-func importBytes(data []byte, opts ImportOptions) (*nn.Sequential, *modelcard.Card, error) {
+func importBytes(data []byte, opts ImportOptions) (Model, *modelcard.Card, error) {
 	d := &decoder{lim: opts.Limits}
 	m, err := d.model(data)
 	if err != nil {
@@ -109,20 +126,20 @@ func importBytes(data []byte, opts ImportOptions) (*nn.Sequential, *modelcard.Ca
 	if err != nil {
 		return nil, nil, err
 	}
-	seq, err := x.run()
+	imported, err := x.run()
 	if err != nil {
 		return nil, nil, err
 	}
-	card, err := opts.card(m, seq)
+	card, err := opts.card(m, imported)
 	if err != nil {
 		return nil, nil, err
 	}
-	return seq, card, nil
+	return imported, card, nil
 }
 
 // card builds the imported model's card as ImportOptions says.
-func (opts ImportOptions) card(m *model, seq *nn.Sequential) (*modelcard.Card, error) {
-	in, out := seq.InputShape(), seq.OutputShape()
+func (opts ImportOptions) card(m *model, imported Model) (*modelcard.Card, error) {
+	in, out := imported.InputShape(), imported.OutputShape()
 	if len(out) != 1 {
 		return nil, unsupportedf("the model's outputs are %v per sample; gozoo models output vectors (add a Flatten)", out)
 	}
@@ -165,10 +182,12 @@ func (opts ImportOptions) card(m *model, seq *nn.Sequential) (*modelcard.Card, e
 }
 
 // supportedOps lists the operators Import turns into layers, for messages.
-const supportedOps = "Gemm, MatMul (+Add), Conv, MaxPool, AveragePool (after a zero Pad), BatchNormalization, " +
-	"Relu, Tanh, Sigmoid, Softmax, Flatten, Reshape, Dropout, Identity and Constant"
+const supportedOps = "Gemm, MatMul (+Add), Conv, MaxPool, AveragePool (after a zero Pad), GlobalAveragePool, BatchNormalization, " +
+	"Relu, Tanh, Sigmoid, Softmax, Flatten, Reshape, Dropout, Identity, Add, Sum, Concat and Constant"
 
-// importer walks a graph from its input to its output, one layer per node.
+// importer walks a graph's nodes in their (topological) order, one layer
+// per node, or none for Identity, Pad and the nodes folded into another's
+// layer (a MatMul's bias Add, the Flatten after a GlobalAveragePool).
 type importer struct {
 	g         *graph
 	opset     int64
@@ -179,15 +198,32 @@ type importer struct {
 	batch     int64 // the input's fixed batch size, 0 if symbolic
 	visited   []bool
 
-	cur    string // the value the next layer reads
-	next   string // the value the node being imported leaves for the next
-	shape  []int  // its per-sample shape
-	inputs []int  // the model's per-sample input shape
+	vals map[string]*value // ONNX values computed so far: the graph input and node outputs
+
+	// The node being imported: what it reads, what it leaves.
+	cur   *value   // its data input (the first)
+	in    []*value // all its data inputs (a merge reads several)
+	next  string   // the value it leaves for later nodes
+	shape []int    // per-sample shape: of its data input, then of its layer's output
+	pad   *pendingPad
+
+	inputs []int // the model's per-sample input shape
 	layers []nn.Layer
+	reads  [][]string // for each layer, the layers (or InputName) it reads
 	count  map[string]int
 	params int
-	pad    *pendingPad
 	rng    *rand.Rand
+}
+
+// value is what an ONNX value is in the model being built: the output of a
+// layer, or of the graph input (ref InputName), seen through Identity.
+type value struct {
+	ref   string
+	shape []int       // gozoo's per-sample shape
+	pad   *pendingPad // a zero Pad of ref, for the Conv or AveragePool that reads it
+	// pooled is the GlobalAveragePool whose output this is: [C, 1, 1] per
+	// sample in ONNX, [C] in gozoo, until a Flatten or Reshape.
+	pooled *node
 }
 
 // pendingPad is a zero Pad waiting for the pooling or convolution it pads.
@@ -204,7 +240,20 @@ func newImporter(m *model) (*importer, error) {
 	if m.irVersion < 3 {
 		return nil, unsupportedf("IR version %d: gozoo reads IR version 3 (ONNX 1.0) and later", m.irVersion)
 	}
-	x := &importer{g: g, consts: map[string]*tensor{}, consumers: map[string][]int{},
+	// Every node but these becomes a layer of its own: refuse a graph of
+	// more than nn.MaxLayers of them before any per-node structure exists.
+	layerNodes := 0
+	for _, n := range g.nodes {
+		switch n.opType {
+		case "Constant", "Identity", "Pad", "Add", "Sum", "Concat", "Flatten", "Reshape":
+		default:
+			layerNodes++
+		}
+	}
+	if layerNodes > nn.MaxLayers {
+		return nil, limitf("the graph has %d nodes that each become a layer, more than %d (nn.MaxLayers)", layerNodes, nn.MaxLayers)
+	}
+	x := &importer{g: g, consts: map[string]*tensor{}, consumers: map[string][]int{}, vals: map[string]*value{},
 		visited: make([]bool, len(g.nodes)), count: map[string]int{}, rng: rand.New(rand.NewPCG(0, 0))}
 	for _, o := range m.opsets {
 		if o.domain == "" || o.domain == "ai.onnx" {
@@ -267,7 +316,7 @@ func (x *importer) checkInput() error {
 		}
 		x.inputs = append(x.inputs, int(d.value))
 	}
-	x.cur, x.shape = in.name, x.inputs
+	x.vals[in.name] = &value{ref: InputName, shape: x.inputs}
 	return nil
 }
 
@@ -382,6 +431,35 @@ func (x *importer) index() error {
 			}
 		}
 	}
+	// ONNX lists a graph's nodes in topological order (onnx.checker
+	// insists), which is the order they are imported in.
+	for _, n := range x.g.nodes {
+		for _, in := range n.inputs {
+			if j, ok := producer[in]; ok && j > n.index {
+				return corruptf("%s reads %q, which %s after it produces; ONNX lists nodes in topological order", n, in, x.g.nodes[j])
+			}
+		}
+	}
+	// Every node must lead to the output: walk back from it.
+	leads := make([]bool, len(x.g.nodes))
+	if j, ok := producer[x.output]; ok {
+		leads[j] = true
+	}
+	for i := len(x.g.nodes) - 1; i >= 0; i-- {
+		if !leads[i] {
+			continue
+		}
+		for _, in := range x.g.nodes[i].inputs {
+			if j, ok := producer[in]; ok {
+				leads[j] = true
+			}
+		}
+	}
+	for i, n := range x.g.nodes {
+		if !leads[i] && n.opType != "Constant" {
+			return unsupportedf("%s does not lead to the graph output %q", n, x.output)
+		}
+	}
 	return nil
 }
 
@@ -422,62 +500,84 @@ func floatTensor(dims []int64, v []float32) *tensor {
 	return t
 }
 
-// run walks the chain and builds the Sequential.
-func (x *importer) run() (*nn.Sequential, error) {
-	for x.cur != x.output {
-		users := x.consumers[x.cur]
-		if len(users) == 0 {
-			return nil, unsupportedf("value %q feeds no node, and the graph output %q is not reached from the input by a chain of nodes", x.cur, x.output)
-		}
-		if len(users) > 1 {
-			names := make([]string, len(users))
-			for i, u := range users {
-				names[i] = x.g.nodes[u].String()
-			}
-			return nil, unsupportedf("value %q feeds %d nodes (%s); gozoo imports a chain, each node feeding the next", x.cur, len(users), strings.Join(names, ", "))
-		}
-		n := x.g.nodes[users[0]]
-		if x.visited[n.index] {
-			return nil, corruptf("the graph has a cycle through %s", n)
+// run imports the nodes in order and builds the model.
+func (x *importer) run() (Model, error) {
+	for _, n := range x.g.nodes {
+		if x.visited[n.index] || n.opType == "Constant" && (n.domain == "" || n.domain == "ai.onnx") {
+			continue // folded into an earlier node's layer, or a weight
 		}
 		x.visited[n.index] = true
 		if err := x.step(n); err != nil {
 			return nil, err
 		}
 	}
-	if len(x.consumers[x.output]) > 0 {
-		return nil, unsupportedf("the graph output %q also feeds %s", x.output, x.g.nodes[x.consumers[x.output][0]])
+	out := x.vals[x.output]
+	switch {
+	case out == nil:
+		return nil, unsupportedf("the graph output %q is a constant, not computed from the input %q", x.output, x.input.name)
+	case out.pad != nil:
+		return nil, unsupportedf("%s is not followed by a Conv or AveragePool", out.pad.n)
+	case out.pooled != nil:
+		return nil, unsupportedf("the graph output %q is %s's [batch, channels, 1, 1]; gozoo models output vectors (add a Flatten)", x.output, out.pooled)
 	}
-	if x.pad != nil {
-		return nil, unsupportedf("%s is not followed by a Conv or AveragePool", x.pad.n)
-	}
-	for i, n := range x.g.nodes {
-		if !x.visited[i] && n.opType != "Constant" {
-			return nil, unsupportedf("%s is not on the chain from the input %q to the output %q", n, x.input.name, x.output)
-		}
-	}
-	seq, err := nn.NewSequential(x.inputs, x.layers...)
+	m, err := x.build(out)
 	if err != nil {
-		return nil, fmt.Errorf("onnx: %w", err)
+		return nil, err
 	}
-	for _, out := range x.g.outputs {
-		if !out.hasShape {
+	for _, o := range x.g.outputs {
+		if !o.hasShape {
 			continue
 		}
-		want := append([]int{-1}, seq.OutputShape()...)
-		if len(out.dims) != len(want) {
-			return nil, corruptf("graph output %q is declared %s, but the layers give %v per sample", out.name, dimsString(out), seq.OutputShape())
+		want := append([]int{-1}, m.OutputShape()...)
+		if len(o.dims) != len(want) {
+			return nil, corruptf("graph output %q is declared %s, but the layers give %v per sample", o.name, dimsString(o), m.OutputShape())
 		}
-		for i, d := range out.dims[1:] {
+		for i, d := range o.dims[1:] {
 			if d.param == "" && d.set && d.value != int64(want[i+1]) {
-				return nil, corruptf("graph output %q is declared %s, but the layers give %v per sample", out.name, dimsString(out), seq.OutputShape())
+				return nil, corruptf("graph output %q is declared %s, but the layers give %v per sample", o.name, dimsString(o), m.OutputShape())
 			}
 		}
 	}
-	return seq, nil
+	return m, nil
 }
 
-// step turns one node into a layer (or none, for Identity and Pad).
+// build makes the layers a Sequential when each reads the one before it
+// (the first the input) and the last is the output, else a GraphModel.
+func (x *importer) build(out *value) (Model, error) {
+	chain := out.ref == InputName && len(x.layers) == 0 ||
+		len(x.layers) > 0 && out.ref == x.layers[len(x.layers)-1].Name()
+	for i, reads := range x.reads {
+		prev := InputName
+		if i > 0 {
+			prev = x.layers[i-1].Name()
+		}
+		chain = chain && len(reads) == 1 && reads[0] == prev
+	}
+	if chain {
+		seq, err := nn.NewSequential(x.inputs, x.layers...)
+		if err != nil {
+			return nil, fmt.Errorf("onnx: %w", err)
+		}
+		return seq, nil
+	}
+	b := nn.NewGraphBuilder(x.rng)
+	refs := map[string]nn.Ref{InputName: b.Input(InputName, x.inputs...)}
+	for i, l := range x.layers {
+		in := make([]nn.Ref, len(x.reads[i]))
+		for j, r := range x.reads[i] {
+			in[j] = refs[r]
+		}
+		refs[l.Name()] = b.Apply(l, in...)
+	}
+	g, err := b.Build(refs[out.ref])
+	if err != nil {
+		return nil, unsupportedf("%v", err)
+	}
+	return g, nil
+}
+
+// step turns one node into a layer (or none, for Identity and Pad, and the
+// Flatten after a GlobalAveragePool).
 func (x *importer) step(n *node) error {
 	if n.domain != "" && n.domain != "ai.onnx" {
 		return unsupportedf("%s is in domain %q; gozoo imports the default ONNX domain's %s", n, n.domain, supportedOps)
@@ -500,13 +600,30 @@ func (x *importer) step(n *node) error {
 			return unsupportedf("%s: its output %q is used; gozoo layers have one output", n, extra)
 		}
 	}
-	if x.pad != nil && n.opType != "Conv" && n.opType != "AveragePool" {
-		return unsupportedf("%s pads the input of %s; gozoo folds a zero Pad only into a Conv or AveragePool", x.pad.n, n)
+	if len(n.inputs) == 0 || n.inputs[0] == "" {
+		return corruptf("%s has no input", n)
 	}
-	if len(n.inputs) == 0 || n.inputs[0] != x.cur {
-		return unsupportedf("%s reads the layer input %q as input %d; it must be the first", n, x.cur, indexOf(n.inputs, x.cur))
+	x.next, x.pad = n.outputs[0], nil
+	merge := n.opType == "Concat" || n.opType == "Sum" || n.opType == "Add" && len(n.inputs) == 2 && x.vals[n.inputs[0]] != nil && x.vals[n.inputs[1]] != nil
+	switch {
+	case merge:
+		return x.merge(n)
+	case n.opType == "Add" && (len(n.inputs) != 2 || n.inputs[1] == ""):
+		return corruptf("%s has inputs %q, want 2", n, n.inputs)
+	case n.opType == "Add":
+		return unsupportedf("%s adds a constant; gozoo imports an Add of a constant only as the bias after a MatMul", n)
 	}
-	x.next = n.outputs[0]
+	v := x.vals[n.inputs[0]]
+	switch {
+	case v == nil:
+		return unsupportedf("%s computes on the constant %q; gozoo layers compute on values from the graph input", n, n.inputs[0])
+	case v.pad != nil && n.opType != "Conv" && n.opType != "AveragePool":
+		return unsupportedf("%s pads the input of %s; gozoo folds a zero Pad only into a Conv or AveragePool", v.pad.n, n)
+	case v.pooled != nil && n.opType != "Flatten" && n.opType != "Reshape" && n.opType != "Identity":
+		return unsupportedf("%s reads the [batch, channels, 1, 1] output of %s; gozoo takes a GlobalAveragePool's output only through a Flatten or Reshape to [batch, channels]", n, v.pooled)
+	}
+	x.cur, x.in, x.shape, x.pad = v, []*value{v}, v.shape, v.pad
+	layers := len(x.layers)
 	var err error
 	switch n.opType {
 	case "Gemm":
@@ -517,6 +634,8 @@ func (x *importer) step(n *node) error {
 		err = x.conv(n)
 	case "MaxPool", "AveragePool":
 		err = x.pool(n)
+	case "GlobalAveragePool":
+		err = x.globalPool(n)
 	case "Pad":
 		err = x.padding(n)
 	case "BatchNormalization":
@@ -541,16 +660,123 @@ func (x *importer) step(n *node) error {
 		if err = checkAttrs(n); err == nil {
 			err = x.only(n, 1)
 		}
-	case "Add":
-		err = unsupportedf("%s: Add is supported only as the bias after a MatMul", n)
 	default:
-		err = unsupportedf("%s: operator %s is not supported; gozoo imports chains of %s", n, n.opType, supportedOps)
+		err = unsupportedf("%s: operator %s is not supported; gozoo imports graphs of %s", n, n.opType, supportedOps)
 	}
 	if err != nil {
 		return err
 	}
-	x.cur = x.next
+	out := *v // Identity, and a Flatten of a pooled value: the same layer output
+	switch {
+	case len(x.layers) > layers:
+		out = value{ref: x.layers[len(x.layers)-1].Name(), shape: x.shape}
+		if n.opType == "GlobalAveragePool" {
+			out.pooled = n
+		}
+	case n.opType == "Pad":
+		out.pad = x.pad
+	case n.opType == "Flatten" || n.opType == "Reshape":
+		out.pooled = nil
+	}
+	x.vals[x.next] = &out
 	return nil
+}
+
+// merge imports an Add of two computed values (torchvision's `out +=
+// identity`), a Sum of any number, or a Concat, as gozoo's Add or
+// Concatenate.
+func (x *importer) merge(n *node) error {
+	x.in = nil
+	for _, name := range n.inputs {
+		v := x.vals[name]
+		switch {
+		case name == "":
+			return corruptf("%s has an empty input name", n)
+		case v == nil:
+			return unsupportedf("%s joins the constant %q; gozoo merges values computed from the graph input", n, name)
+		case v.pad != nil:
+			return unsupportedf("%s pads the input of %s; gozoo folds a zero Pad only into a Conv or AveragePool", v.pad.n, n)
+		case v.pooled != nil:
+			return unsupportedf("%s reads the [batch, channels, 1, 1] output of %s; gozoo takes a GlobalAveragePool's output only through a Flatten or Reshape to [batch, channels]", n, v.pooled)
+		}
+		x.in = append(x.in, v)
+	}
+	first := x.in[0]
+	if n.opType != "Concat" { // Add, Sum
+		if err := checkAttrs(n); err != nil {
+			return err
+		}
+		for i, other := range x.in[1:] {
+			if !slices.Equal(first.shape, other.shape) {
+				return unsupportedf("%s adds %q of shape %s and %q of shape %s; gozoo adds values of one shape, without broadcasting",
+					n, n.inputs[0], batchShape(first.shape), n.inputs[i+1], batchShape(other.shape))
+			}
+		}
+		if len(x.in) == 1 { // a Sum of one value is that value
+			x.vals[x.next] = first
+			return nil
+		}
+		return x.addMerge(n, "add", "Add", nil)
+	}
+	m, err := attrMap(n, "axis:i")
+	if err != nil {
+		return err
+	}
+	a, ok := m["axis"]
+	if !ok {
+		return corruptf("%s has no axis", n)
+	}
+	rank := int64(len(first.shape) + 1)
+	axis := a.i
+	if axis < 0 {
+		axis += rank
+	}
+	switch {
+	case axis < 0 || axis >= rank:
+		return corruptf("%s: axis %d is out of range for inputs of rank %d", n, a.i, rank)
+	case axis == 0:
+		return unsupportedf("%s concatenates along the batch axis; gozoo concatenates samples' features or channels", n)
+	}
+	for i, v := range x.in[1:] {
+		same := len(v.shape) == len(first.shape)
+		for d := 0; same && d < len(v.shape); d++ {
+			same = int64(d+1) == axis || v.shape[d] == first.shape[d]
+		}
+		if !same {
+			return corruptf("%s: input %q is %s but input %q is %s; all but axis %d must agree",
+				n, n.inputs[0], batchShape(first.shape), n.inputs[i+1], batchShape(v.shape), axis)
+		}
+	}
+	if len(x.in) == 1 { // a Concat of one value is that value
+		x.vals[x.next] = first
+		return nil
+	}
+	return x.addMerge(n, "concat", "Concatenate", nn.ConcatenateConfig{Axis: int(axis - 1)})
+}
+
+// addMerge adds a merge layer reading x.in and records its output.
+func (x *importer) addMerge(n *node, prefix, typ string, config any) error {
+	if err := x.add(n, prefix, typ, config, nil); err != nil {
+		return err
+	}
+	x.vals[x.next] = &value{ref: x.layers[len(x.layers)-1].Name(), shape: x.shape}
+	return nil
+}
+
+// globalPool imports a GlobalAveragePool, whose [C, 1, 1] output must be
+// flattened before anything but an Identity reads it (gozoo's global
+// pooling gives [C]).
+func (x *importer) globalPool(n *node) error {
+	if err := checkAttrs(n); err != nil {
+		return err
+	}
+	if err := x.only(n, 1); err != nil {
+		return err
+	}
+	if len(x.shape) != 3 {
+		return unsupportedf("%s: global pooling needs [batch, channels, height, width] input, this one is %s", n, batchShape(x.shape))
+	}
+	return x.add(n, "globalpool", "GlobalAveragePooling2D", nil, nil)
 }
 
 func indexOf(list []string, s string) int {
@@ -727,7 +953,17 @@ func (x *importer) add(n *node, prefix, typ string, config any, weights map[stri
 	if err != nil {
 		return unsupportedf("%s: %v", n, err)
 	}
-	out, err := l.OutputShape(x.shape)
+	var out []int
+	reads := make([]string, len(x.in))
+	shapes := make([][]int, len(x.in))
+	for i, v := range x.in {
+		reads[i], shapes[i] = v.ref, v.shape
+	}
+	if mg, ok := l.(nn.Merger); ok {
+		out, err = mg.MergeShape(shapes)
+	} else {
+		out, err = l.OutputShape(x.shape)
+	}
 	if err != nil {
 		return unsupportedf("%s: as gozoo's %s layer: %v", n, typ, err)
 	}
@@ -741,6 +977,7 @@ func (x *importer) add(n *node, prefix, typ string, config any, weights map[stri
 	}
 	x.params += size
 	x.layers = append(x.layers, l)
+	x.reads = append(x.reads, reads)
 	x.shape = out
 	return nil
 }
@@ -1119,6 +1356,9 @@ func (x *importer) flatten(n *node) error {
 	if axis != 1 {
 		return unsupportedf("%s: flatten from axis %d; gozoo keeps the batch axis and flattens the rest (axis 1)", n, intOr(m, "axis", 1))
 	}
+	if x.cur.pooled != nil {
+		return nil // gozoo's global pooling gives [C] already
+	}
 	return x.add(n, "flatten", "Flatten", nil, nil)
 }
 
@@ -1151,7 +1391,14 @@ func (x *importer) reshape(n *node) error {
 		ok = batchOK && (f == size || (f == -1 && b != -1))
 	}
 	if !ok {
-		return unsupportedf("%s: shape %v; gozoo imports a Reshape only when it flattens %s to [batch, %d]", n, target, batchShape(x.shape), size)
+		shown := x.shape
+		if x.cur.pooled != nil {
+			shown = append(append([]int(nil), shown...), 1, 1)
+		}
+		return unsupportedf("%s: shape %v; gozoo imports a Reshape only when it flattens %s to [batch, %d]", n, target, batchShape(shown), size)
+	}
+	if x.cur.pooled != nil {
+		return nil // gozoo's global pooling gives [C] already
 	}
 	return x.add(n, "flatten", "Flatten", nil, nil)
 }

@@ -3,6 +3,7 @@ package onnx
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -157,15 +158,7 @@ func TestImportPatterns(t *testing.T) {
 				t.Errorf("card %+v", card)
 			}
 			x := []float32{0.5, -1, 2, 0.25}
-			p, err := nn.Compile(m, nn.Evaluation, 1, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer p.Close()
-			copy(p.Input(), x)
-			if err := p.Run(nil); err != nil {
-				t.Fatal(err)
-			}
+			outputs := evaluate(t, m, x)
 			// The same in float64 from the ONNX operators' definitions.
 			var want [3]float64
 			sum := 0.0
@@ -178,13 +171,28 @@ func TestImportPatterns(t *testing.T) {
 				want[j] = math.Exp(h)
 				sum += want[j]
 			}
-			for j, got := range p.Outputs() {
+			for j, got := range outputs {
 				if d := math.Abs(float64(got) - want[j]/sum); d > 1e-6 {
 					t.Errorf("output %d: %v, want %v", j, got, want[j]/sum)
 				}
 			}
 		})
 	}
+}
+
+// evaluate runs m in evaluation mode on one sample.
+func evaluate(t *testing.T, m nn.Model, x []float32) []float32 {
+	t.Helper()
+	p, err := nn.Compile(m, nn.Evaluation, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	copy(p.Input(), x)
+	if err := p.Run(nil); err != nil {
+		t.Fatal(err)
+	}
+	return append([]float32(nil), p.Outputs()...)
 }
 
 // hugeNodes is a graph of n Relu nodes, 14 bytes each.
@@ -216,6 +224,7 @@ func TestImportRejects(t *testing.T) {
 	if _, _, err := Import(bytes.NewReader(valid().bytes()), ImportOptions{}); err != nil {
 		t.Fatalf("the valid graph the cases start from: %v", err)
 	}
+	image := func() *testGraph { return newGraph().input("x", "N", 1, 5, 5) }
 	tensor := func(dims []int64, dataType int64, raw []byte, more func(e *encoder)) []byte {
 		var e encoder
 		for _, d := range dims {
@@ -255,6 +264,28 @@ func TestImportRejects(t *testing.T) {
 		{"larger than MaxBytes", full, Limits{MaxBytes: 100}, ErrLimit, "larger than 100 bytes"},
 		{"10^6 nodes", hugeNodes(1000000), Limits{}, ErrLimit, "more than 4096 nodes"},
 		{"10^6 empty nodes", repeatedNodes(1000000, nil), Limits{}, ErrLimit, "more than 4096 nodes"},
+		{"10^6 residual Add nodes", func() []byte {
+			var n encoder
+			n.str(1, "x")
+			n.str(1, "x")
+			n.str(2, "y")
+			n.str(4, "Add")
+			return repeatedNodes(1000000, n.b)
+		}(), Limits{}, ErrLimit, "more than 4096 nodes"},
+		{"1025 layers in 1025 nodes", func() []byte {
+			g := newGraph()
+			for i := 0; i <= nn.MaxLayers; i++ {
+				in, out := fmt.Sprintf("v%d", i), fmt.Sprintf("v%d", i+1)
+				if i == 0 {
+					in = "x"
+				}
+				if i == nn.MaxLayers {
+					out = "y"
+				}
+				g.node("Relu", "", []string{in}, out)
+			}
+			return g.bytes()
+		}(), Limits{}, ErrLimit, "the graph has 1025 nodes that each become a layer, more than 1024 (nn.MaxLayers)"},
 		{"dims claiming 2^40 elements", gemmOn(tensor([]int64{1 << 20, 1 << 20}, typeFloat, make([]byte, 16), nil)), Limits{}, ErrLimit, "more than 268435456 elements"},
 		{"dims overflowing int64", gemmOn(tensor([]int64{1 << 62, 1 << 62}, typeFloat, make([]byte, 16), nil)), Limits{}, ErrLimit, "elements"},
 		{"negative dimension", gemmOn(tensor([]int64{-3, 4}, typeFloat, make([]byte, 48), nil)), Limits{}, ErrCorrupt, "negative dimension"},
@@ -265,6 +296,29 @@ func TestImportRejects(t *testing.T) {
 		{"external data", gemmOn(tensor([]int64{3, 4}, typeFloat, nil, func(e *encoder) { e.int(14, 1) })), Limits{}, ErrUnsupported, "external file"},
 		{"cycle", newGraph().node("Relu", "r0", []string{"x"}, "a").node("Add", "loop", []string{"a", "c"}, "b").
 			node("Relu", "r2", []string{"b"}, "c").node("Relu", "r3", []string{"b"}, "y").bytes(), Limits{}, ErrCorrupt, `cycle through node 1 "loop" (Add)`},
+		{"node reading a value a later node produces", newGraph().node("Relu", "late", []string{"a"}, "y").node("Tanh", "early", []string{"x"}, "a").bytes(),
+			Limits{}, ErrCorrupt, `node 0 "late" (Relu) reads "a", which node 1 "early" (Tanh) after it produces; ONNX lists nodes in topological order`},
+		{"residual Add reading nothing", newGraph().node("Relu", "r", []string{"x"}, "a").node("Add", "add", []string{"a", "ghost"}, "y").bytes(),
+			Limits{}, ErrCorrupt, `node 1 "add" (Add) reads "ghost", which nothing produces`},
+		{"Add of mismatched shapes", image().floats("w", []int{2, 1, 3, 3}).node("Conv", "c", []string{"x", "w"}, "a", intsAttr("pads", 1, 1, 1, 1)).
+			node("Add", "add", []string{"a", "x"}, "s").node("Flatten", "f", []string{"s"}, "y").bytes(),
+			Limits{}, ErrUnsupported, `node 1 "add" (Add) adds "a" of shape [batch, 2, 5, 5] and "x" of shape [batch, 1, 5, 5]; gozoo adds values of one shape, without broadcasting`},
+		{"Concat of mismatched shapes", image().floats("w", []int{2, 1, 3, 3}).node("Conv", "c", []string{"x", "w"}, "a", intsAttr("strides", 2, 2)).
+			node("Concat", "cat", []string{"x", "a"}, "s", intAttr("axis", 1)).node("Flatten", "f", []string{"s"}, "y").bytes(),
+			Limits{}, ErrCorrupt, `node 1 "cat" (Concat): input "x" is [batch, 1, 5, 5] but input "a" is [batch, 2, 2, 2]; all but axis 1 must agree`},
+		{"Concat over the batch", image().node("Concat", "cat", []string{"x", "x"}, "s", intAttr("axis", 0)).node("Flatten", "f", []string{"s"}, "y").bytes(),
+			Limits{}, ErrUnsupported, "concatenates along the batch axis"},
+		{"Concat without an axis", image().node("Concat", "cat", []string{"x", "x"}, "s").node("Flatten", "f", []string{"s"}, "y").bytes(),
+			Limits{}, ErrCorrupt, `node 0 "cat" (Concat) has no axis`},
+		{"Concat axis out of range", image().node("Concat", "cat", []string{"x", "x"}, "s", intAttr("axis", 4)).node("Flatten", "f", []string{"s"}, "y").bytes(),
+			Limits{}, ErrCorrupt, "axis 4 is out of range for inputs of rank 4"},
+		{"Add of a constant", newGraph().floats("w", []int{3, 4}).floats("c", []int{3}).node("Gemm", "dense", []string{"x", "w"}, "g", intAttr("transB", 1)).
+			node("Add", "shift", []string{"g", "c"}, "y").bytes(), Limits{}, ErrUnsupported, `node 1 "shift" (Add) adds a constant; gozoo imports an Add of a constant only as the bias after a MatMul`},
+		{"Concat of a constant", newGraph().floats("c", []int{1, 4}).node("Concat", "cat", []string{"x", "c"}, "y", intAttr("axis", 1)).bytes(),
+			Limits{}, ErrUnsupported, `joins the constant "c"`},
+		{"global pooling read by a Relu", image().node("GlobalAveragePool", "gap", []string{"x"}, "p").node("Relu", "r", []string{"p"}, "q").
+			node("Flatten", "f", []string{"q"}, "y").bytes(), Limits{}, ErrUnsupported, `reads the [batch, channels, 1, 1] output of node 0 "gap" (GlobalAveragePool)`},
+		{"global pooling as the output", image().node("GlobalAveragePool", "gap", []string{"x"}, "y").bytes(), Limits{}, ErrUnsupported, "gozoo models output vectors"},
 		{"value produced twice", newGraph().node("Relu", "r0", []string{"x"}, "y").node("Tanh", "r1", []string{"x"}, "y").bytes(), Limits{}, ErrCorrupt, `"y" is produced by nodes 0 and 1`},
 		{"Constant over an initializer", valid().node("Constant", "c", nil, "w", attr{name: "value_float", typ: attrFloat, f: 1}).bytes(), Limits{}, ErrCorrupt, `overwrites the initializer "w"`},
 		{"input nothing produces", newGraph().node("Add", "add", []string{"x", "ghost"}, "y").bytes(), Limits{}, ErrCorrupt, `reads "ghost", which nothing produces`},
@@ -274,7 +328,7 @@ func TestImportRejects(t *testing.T) {
 			g.x.nodes[0] = append(g.x.nodes[0], protowire.AppendString(protowire.AppendTag(nil, 7, protowire.BytesType), "com.example")...)
 			return g.bytes()
 		}(), Limits{}, ErrUnsupported, `domain "com.example"`},
-		{"branch", newGraph().node("Relu", "a", []string{"x"}, "y").node("Tanh", "b", []string{"x"}, "z").bytes(), Limits{}, ErrUnsupported, `"x" feeds 2 nodes`},
+		{"branch that leads nowhere", newGraph().node("Relu", "a", []string{"x"}, "y").node("Tanh", "b", []string{"x"}, "z").bytes(), Limits{}, ErrUnsupported, `node 1 "b" (Tanh) does not lead to the graph output "y"`},
 		{"two inputs", newGraph().input("x", "N", 4).input("x2", "N", 4).node("Relu", "r", []string{"x"}, "y").bytes(), Limits{}, ErrUnsupported, "2 inputs"},
 		{"integer input", func() []byte {
 			g := newGraph()
@@ -316,7 +370,7 @@ func TestImportRejects(t *testing.T) {
 			g.x.nodes = append(g.x.nodes, n.b)
 			return g.node("Add", "a", []string{"d", "mask"}, "y").bytes()
 		}(), Limits{}, ErrUnsupported, `output "mask" is used`},
-		{"node off the chain", valid().node("Relu", "stray", []string{"w"}, "z").bytes(), Limits{}, ErrUnsupported, `"stray" (Relu) is not on the chain`},
+		{"node off the path to the output", valid().node("Relu", "stray", []string{"w"}, "z").bytes(), Limits{}, ErrUnsupported, `"stray" (Relu) does not lead to the graph output "y"`},
 		{"bad card metadata", func() []byte {
 			b := valid().bytes()
 			var kv encoder
@@ -401,4 +455,82 @@ func equalFloats(a, b []float32) bool {
 		}
 	}
 	return true
+}
+
+// A graph of merges imports as a GraphModel that reads what the nodes read:
+// an Add of a Conv and the input, Concat on the channels (axis -3) and on
+// the features (axis -1), a Sum of three, GlobalAveragePool + Reshape as
+// one layer, two Gemms reading one value, and a Sum and a Concat of one
+// value and Identity as no layer at all. The outputs are those of the ONNX
+// operators' definitions, in float64.
+func TestImportGraphPatterns(t *testing.T) {
+	w := []float32{0.5, -1, 2, 0.25}
+	b := []float32{0.1, -0.3}
+	g := newGraph().input("x", "N", 2, 3, 3)
+	g.floats("w", []int{2, 2, 1, 1}, w...).floats("b", []int{2}, b...).floats("w1", []int{4, 3}).floats("w2", []int{4, 2})
+	g.node("Conv", "c1", []string{"x", "w", "b"}, "a")
+	g.node("Sum", "one sum", []string{"a"}, "s")
+	g.node("Add", "residual", []string{"s", "x"}, "r")
+	g.node("Concat", "one cat", []string{"r"}, "r1", intAttr("axis", 1))
+	g.node("Identity", "id", []string{"r1"}, "r2")
+	g.node("Concat", "cat", []string{"r2", "x"}, "c", intAttr("axis", -3))
+	g.node("GlobalAveragePool", "gap", []string{"c"}, "p")
+	g.node("Identity", "id2", []string{"p"}, "p2")
+	g.node("Constant", "shape", nil, "shape", tensorAttr(int64TensorBytes("s", []int64{0, -1})))
+	g.node("Reshape", "flat", []string{"p2", "shape"}, "f")
+	g.node("Gemm", "g1", []string{"f", "w1"}, "h1")
+	g.node("Gemm", "g2", []string{"f", "w2"}, "h2")
+	g.node("Concat", "cat2", []string{"h1", "h2"}, "h", intAttr("axis", -1))
+	g.node("Sum", "sum", []string{"h", "h", "h"}, "y")
+	m, _, err := Import(bytes.NewReader(g.bytes()), ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gm, ok := m.(*nn.GraphModel)
+	if !ok {
+		t.Fatalf("imported a %T, want a graph model", m)
+	}
+	var got []string
+	for i, l := range gm.Layers() {
+		got = append(got, fmt.Sprintf("%s %s(%s)", nn.TypeOf(l), l.Name(), strings.Join(gm.LayerInputs()[i], ",")))
+	}
+	want := []string{"Conv2D conv1(input)", "Add add1(conv1,input)", "Concatenate concat1(add1,input)",
+		"GlobalAveragePooling2D globalpool1(concat1)", "Dense dense1(globalpool1)", "Dense dense2(globalpool1)",
+		"Concatenate concat2(dense1,dense2)", "Add add2(concat2,concat2,concat2)"}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Errorf("layers\n%s\nwant\n%s", strings.Join(got, "; "), strings.Join(want, "; "))
+	}
+	x := make([]float32, 18)
+	for i := range x {
+		x[i] = float32(i%5)/4 - 0.5
+	}
+	outputs := evaluate(t, m, x)
+	// The initializers' values, as testGraph.floats fills them.
+	init := func(i int) float64 { return float64(float32(i%7) / 7) }
+	var pooled [4]float64
+	for pos := 0; pos < 9; pos++ {
+		for o := 0; o < 2; o++ {
+			a := float64(b[o])
+			for c := 0; c < 2; c++ {
+				a += float64(w[2*o+c]) * float64(x[9*c+pos])
+			}
+			pooled[o] += (a + float64(x[9*o+pos])) / 9
+			pooled[2+o] += float64(x[9*o+pos]) / 9
+		}
+	}
+	var out []float64
+	for _, cols := range []int{3, 2} {
+		for j := 0; j < cols; j++ {
+			h := 0.0
+			for k := 0; k < 4; k++ {
+				h += pooled[k] * init(k*cols+j)
+			}
+			out = append(out, 3*h)
+		}
+	}
+	for j, v := range outputs {
+		if d := math.Abs(float64(v) - out[j]); d > 1e-6 {
+			t.Errorf("output %d: %v, want %v", j, v, out[j])
+		}
+	}
 }

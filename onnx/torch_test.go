@@ -68,7 +68,7 @@ func inputs(t *testing.T, from, to int) []float32 {
 	return x
 }
 
-func importFile(t *testing.T, path string, opts onnx.ImportOptions) (*nn.Sequential, *modelcard.Card) {
+func importFile(t *testing.T, path string, opts onnx.ImportOptions) (onnx.Model, *modelcard.Card) {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -93,7 +93,7 @@ func readJSON(t *testing.T, path string, v any) {
 	}
 }
 
-func predictor(t *testing.T, m *nn.Sequential, card *modelcard.Card) *predict.Predictor {
+func predictor(t *testing.T, m nn.Model, card *modelcard.Card) *predict.Predictor {
 	t.Helper()
 	p, err := predict.New(m, card, predict.Options{MaxBatch: 256})
 	if err != nil {
@@ -252,7 +252,7 @@ func TestImportedModelSavesEvaluatesAndTrains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := predictor(t, loaded.(*nn.Sequential), loadedCard).Predict(context.Background(), x)
+	b, err := predictor(t, loaded, loadedCard).Predict(context.Background(), x)
 	if err != nil {
 		t.Fatal(err)
 	}
