@@ -203,14 +203,27 @@ func export(t *testing.T, c exportCase) []byte {
 }
 
 // An exported model imports back into the same layers (Dropout aside),
-// the same weights bit for bit, the same outputs and the same card.
+// the same weights bit for bit, the same outputs and the same card; a
+// chain as an *nn.Sequential, a graph as an *nn.GraphModel reading what
+// the original's layers read.
 func TestExportImportRoundTrip(t *testing.T) {
-	for _, c := range exportCases(t) {
+	for _, c := range append(exportCases(t), graphExportCases(t)...) {
 		t.Run(c.name, func(t *testing.T) {
 			data := export(t, c)
 			m, card, err := onnx.Import(bytes.NewReader(data), onnx.ImportOptions{})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if g, ok := c.model.(*nn.GraphModel); ok {
+				imported, ok := m.(*nn.GraphModel)
+				if !ok {
+					t.Fatalf("a graph model imports as a %T", m)
+				}
+				if got, want := readsByIndex(imported), readsByIndex(g); !reflect.DeepEqual(got, want) {
+					t.Errorf("the layers read %v, want %v", got, want)
+				}
+			} else if _, ok := m.(*nn.Sequential); !ok {
+				t.Fatalf("a chain imports as a %T", m)
 			}
 			if !reflect.DeepEqual(card, c.card) {
 				t.Errorf("card %+v, want %+v", card, c.card)
@@ -237,7 +250,30 @@ func TestExportImportRoundTrip(t *testing.T) {
 	}
 }
 
-// runtimeAvailable reports why the Python checks cannot run, or "".
+// readsByIndex says what each layer of m reads, Dropout left out (what
+// reads a Dropout reads its input), as positions among the other layers
+// (-1 the input): names differ after an import.
+func readsByIndex(m *nn.GraphModel) [][]int {
+	index := map[string]int{m.InputNames()[0]: -1}
+	var out [][]int
+	all := m.LayerInputs()
+	for i, l := range m.Layers() {
+		reads := all[i]
+		if nn.TypeOf(l) == "Dropout" {
+			index[l.Name()] = index[reads[0]]
+			continue
+		}
+		r := make([]int, len(reads))
+		for j, name := range reads {
+			r[j] = index[name]
+		}
+		index[l.Name()] = len(out)
+		out = append(out, r)
+	}
+	return out
+}
+
+// runtimeMissing reports why the Python checks cannot run, or "".
 func runtimeMissing() string {
 	if _, err := os.Stat("/usr/bin/python3"); err != nil {
 		return "python3 is not installed"
