@@ -69,28 +69,21 @@ type exportLayer struct {
 // exportLayers lists m's layers in an order where each comes after what
 // it reads: a Sequential's layers each read the one before.
 func exportLayers(m zoo.Model) (input []int, graphName string, layers []exportLayer, err error) {
+	var shapes [][]int
 	switch v := m.(type) {
 	case sequential:
 		arch, err := v.Architecture()
 		if err != nil {
 			return nil, "", nil, fmt.Errorf("onnx: %w", err)
 		}
-		shapes := v.LayerOutputShapes()
-		if len(shapes) != len(arch.Layers) {
-			return nil, "", nil, fmt.Errorf("onnx: model has %d layers but %d output shapes", len(arch.Layers), len(shapes))
-		}
 		for i, spec := range arch.Layers {
-			layers = append(layers, exportLayer{spec: spec, reads: []int{i - 1}, shape: shapes[i]})
+			layers = append(layers, exportLayer{spec: spec, reads: []int{i - 1}})
 		}
-		return arch.InputShape, m.Kind(), layers, nil
+		input, graphName, shapes = arch.InputShape, m.Kind(), v.LayerOutputShapes()
 	case graphModel:
 		arch, err := v.Architecture()
 		if err != nil {
 			return nil, "", nil, fmt.Errorf("onnx: %w", err)
-		}
-		shapes := v.LayerOutputShapes()
-		if len(shapes) != len(arch.Layers) {
-			return nil, "", nil, fmt.Errorf("onnx: model has %d layers but %d output shapes", len(arch.Layers), len(shapes))
 		}
 		if len(arch.Inputs) != 1 || len(arch.Outputs) != 1 {
 			return nil, "", nil, fmt.Errorf("onnx: graph model has %d inputs and %d outputs; ONNX export takes one of each", len(arch.Inputs), len(arch.Outputs))
@@ -106,27 +99,38 @@ func exportLayers(m zoo.Model) (input []int, graphName string, layers []exportLa
 				reads[j] = k
 			}
 			index[l.Name] = i
-			layers = append(layers, exportLayer{spec: l.LayerSpec, reads: reads, shape: shapes[i]})
+			layers = append(layers, exportLayer{spec: l.LayerSpec, reads: reads})
 		}
 		if out, ok := index[arch.Outputs[0]]; !ok || out != len(layers)-1 {
 			return nil, "", nil, fmt.Errorf("onnx: the graph's output %q is not its last layer", arch.Outputs[0])
 		}
-		name := arch.Name
-		if name == "" {
-			name = m.Kind()
+		input, graphName, shapes = arch.Inputs[0].Shape, arch.Name, v.LayerOutputShapes()
+		if graphName == "" {
+			graphName = m.Kind()
 		}
-		return arch.Inputs[0].Shape, name, layers, nil
+	default:
+		return nil, "", nil, fmt.Errorf("onnx: a %s model (%T) is not a sequence of gozoo layers nor a graph of them, so it has no ONNX form", m.Kind(), m)
 	}
-	return nil, "", nil, fmt.Errorf("onnx: a %s model (%T) is not a sequence of gozoo layers nor a graph of them, so it has no ONNX form", m.Kind(), m)
+	if len(shapes) != len(layers) {
+		return nil, "", nil, fmt.Errorf("onnx: model has %d layers but %d output shapes", len(layers), len(shapes))
+	}
+	for i := range layers {
+		layers[i].shape = shapes[i]
+	}
+	return input, graphName, layers, nil
 }
 
-// Export writes m as an ONNX model (IR version 7, opset 13) to w: Dense
-// becomes Gemm, Conv2D Conv, the pools MaxPool and AveragePool, BatchNorm
-// BatchNormalization, the activations Relu, Tanh, Sigmoid and Softmax, and
-// Flatten Flatten; Dropout is left out (inference). The input is named
-// "input" and the output "output", each with a symbolic batch dimension
-// "batch". card (nil for none) goes into metadata_props. A layer with no
-// ONNX form is an error that names it.
+// Export writes m, a Sequential or a GraphModel of nn's layers (every
+// built-in model is one), as an ONNX model (IR version 7, opset 13) to w:
+// Dense becomes Gemm, Conv2D Conv, the pools MaxPool and AveragePool,
+// GlobalAvgPool2D GlobalAveragePool followed by Flatten, BatchNorm
+// BatchNormalization, the activations Relu, Tanh, Sigmoid and Softmax,
+// Flatten Flatten, Add Add (Sum for three or more inputs) and Concatenate
+// Concat; each node reads what its layer reads, and Dropout is left out
+// (inference), what reads it reading its input. The input is named "input"
+// and the output "output", each with a symbolic batch dimension "batch".
+// card (nil for none) goes into metadata_props. A layer with no ONNX form
+// is an error that names it.
 func Export(m zoo.Model, card *modelcard.Card, w io.Writer) error {
 	data, err := exportBytes(m, card)
 	if err != nil {
