@@ -43,7 +43,7 @@ func commands() []command {
 		{"plot", "draw a training history (history.json) as a PNG or SVG figure", runPlot},
 		{"download", "fetch CIFAR-10 or Fashion-MNIST into a cache folder, checking SHA-256", runDownload},
 		{"export", "write a model file as ONNX, for ONNX Runtime, OpenCV and other runtimes", runExport},
-		{"import", "turn an ONNX chain of layers (e.g. a PyTorch nn.Sequential) into a model file", runImport},
+		{"import", "turn an ONNX graph of layers (a PyTorch nn.Sequential, a torchvision ResNet) into a model file", runImport},
 		{"serve", "serve models over HTTP: the Open Inference Protocol v2 (KServe, Triton)", runServe},
 	}
 }

@@ -39,7 +39,7 @@ func runExport(_ context.Context, args []string, stdout, stderr io.Writer) error
 
 func runImport(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("import", stderr)
-	in := fs.String("onnx", "", "ONNX file to import (a chain of layers, such as torch.onnx.export writes for a torch.nn.Sequential)")
+	in := fs.String("onnx", "", "ONNX file to import (a graph of layers, such as torch.onnx.export writes for a torch.nn.Sequential or a torchvision ResNet)")
 	out := fs.String("o", "", "gozoo model file to write (model.safetensors)")
 	dataset := fs.String("dataset", "", "the model card's dataset: mnist, cifar10 or a name of your own (default: the file's gozoo card, or mnist for an input of [784] or [1, 28, 28] with 10 outputs)")
 	mean := fs.String("mean", "", "per-channel normalisation of pixel/255: comma-separated means (with -std)")
