@@ -119,7 +119,7 @@ func TestBadInputGivesOneLineAndStatus1(t *testing.T) {
 		{"tiny validation split", []string{"train", "-csv", "iris", "-val-split", "0.01"}, "modelcard: validation split 0.01 of the 120 training rows leaves 119 for training and 1 for validation; each needs at least 2 rows"},
 		{"huge test split", []string{"train", "-csv", "iris", "-split", "0.99"}, "modelcard: test split 0.99 of the 150 rows leaves 1 for training and 149 for testing"},
 		{"unwritable out", []string{"train", "-csv", "iris", "-out", "/proc/self"}, "out folder /proc/self is not writable"},
-		{"bench unknown model", []string{"bench", "-model", "resnet"}, `unknown -model "resnet" (want mlp, mlp-paddle, mlp-mindspore, lenet5, cifar-vgg)`},
+		{"bench unknown model", []string{"bench", "-model", "resnet"}, `unknown -model "resnet" (want mlp, mlp-paddle, mlp-mindspore, lenet5, cifar-vgg, resnet20)`},
 		{"bench zero steps", []string{"bench", "-steps", "0"}, "-steps must be between 1 and 1048576, got 0"},
 		{"bench negative batch", []string{"bench", "-batch", "-1"}, "-batch must be between 1 and 65536, got -1"},
 		{"bench absurd latency runs", []string{"bench", "-latency-runs", "99999999"}, "-latency-runs must be between"},
