@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -62,7 +63,7 @@ func residualNet(t testing.TB, withBatchNorm bool) *GraphModel {
 
 func TestGraphModelShapesAndOrder(t *testing.T) {
 	m := residualNet(t, true)
-	if got := m.OutputShape(); !equalInts(got, []int{3}) {
+	if got := m.OutputShape(); !slices.Equal(got, []int{3}) {
 		t.Fatalf("output shape %v, want [3]", got)
 	}
 	shapes := map[string][]int{}
@@ -70,7 +71,7 @@ func TestGraphModelShapesAndOrder(t *testing.T) {
 		shapes[l.Name()] = m.LayerOutputShapes()[i]
 	}
 	for name, want := range map[string][]int{"b2_conv1": {4, 3, 3}, "b2_proj": {4, 3, 3}, "side": {2, 3, 3}, "concat": {6, 3, 3}, "gap": {6}} {
-		if !equalInts(shapes[name], want) {
+		if !slices.Equal(shapes[name], want) {
 			t.Errorf("%s: shape %v, want %v", name, shapes[name], want)
 		}
 	}
@@ -244,7 +245,7 @@ func TestGraphArchitectureRoundTrip(t *testing.T) {
 	}
 	for _, p := range want {
 		q := byName[p.Name]
-		if q == nil || !equalInts(q.Shape(), p.Shape()) {
+		if q == nil || !slices.Equal(q.Shape(), p.Shape()) {
 			t.Fatalf("param %s missing or reshaped", p.Name)
 		}
 		copy(q.Data(), p.Data())

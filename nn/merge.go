@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"slices"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -41,7 +42,7 @@ func (a *Add) MergeShape(in [][]int) ([]int, error) {
 		return nil, fmt.Errorf("add wants 2 or more inputs, got %d", len(in))
 	}
 	for i, s := range in[1:] {
-		if !equalInts(s, in[0]) {
+		if !slices.Equal(s, in[0]) {
 			return nil, fmt.Errorf("add: input 1 has shape %v but input %d has shape %v; every input must have the same shape", in[0], i+2, s)
 		}
 	}
@@ -189,16 +190,4 @@ func perSample(xs []*G.Node) [][]int {
 		in[i] = []int(x.Shape()[1:])
 	}
 	return in
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -24,6 +24,12 @@ func dropoutTrainer(t *testing.T) *Trainer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return adamTrainer(t, m)
+}
+
+// adamTrainer trains m with Adam at 0.01, seed 17, closed at the test's end.
+func adamTrainer(t *testing.T, m nn.Model) *Trainer {
+	t.Helper()
 	opt, err := optim.New("adam", optim.Common{LearningRate: 0.01})
 	if err != nil {
 		t.Fatal(err)
@@ -48,16 +54,7 @@ func graphDropoutTrainer(t *testing.T) *Trainer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opt, err := optim.New("adam", optim.Common{LearningRate: 0.01})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := NewTrainer(m, nn.SoftmaxCrossEntropy{}, opt, 17)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tr.Close() })
-	return tr
+	return adamTrainer(t, m)
 }
 
 // cancelAfter cancels its context when the step counter reaches step.

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
 	"math"
 	"math/rand/v2"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -87,29 +85,14 @@ func TestGraphModelCommands(t *testing.T) {
 	p := startServe(t, "-model", model)
 	for i, x := range pixels {
 		body, _ := json.Marshal(map[string]any{"inputs": []map[string]any{{"name": "input", "shape": []int{1, 1, 28, 28}, "datatype": "FP32", "data": x}}})
-		resp, err := http.Post("http://"+p.addr+"/v2/models/graph/infer", "application/json", bytes.NewReader(body))
-		if err != nil {
+		got := inferOutputs(t, "http://"+p.addr+"/v2/models/graph/infer", body)
+		var probs []float64
+		if err := json.Unmarshal(got["probabilities"], &probs); err != nil {
 			t.Fatal(err)
 		}
-		var r struct {
-			Outputs []struct {
-				Name string
-				Data json.RawMessage
-			}
-		}
-		err = json.NewDecoder(resp.Body).Decode(&r)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != 200 {
-			t.Fatalf("digit %d: status %d, %v", i, resp.StatusCode, err)
-		}
-		for _, o := range r.Outputs {
-			var probs []float64
-			if o.Name == "probabilities" && json.Unmarshal(o.Data, &probs) == nil {
-				for k, w := range want[i].Probabilities {
-					if len(probs) != 10 || math.Abs(probs[k]-w) > 1e-6 {
-						t.Fatalf("digit %d: served %v, predict %v", i, probs, want[i].Probabilities)
-					}
-				}
+		for k, w := range want[i].Probabilities {
+			if len(probs) != 10 || math.Abs(probs[k]-w) > 1e-6 {
+				t.Fatalf("digit %d: served %v, predict %v", i, probs, want[i].Probabilities)
 			}
 		}
 	}

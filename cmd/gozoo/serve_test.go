@@ -77,6 +77,32 @@ func startServe(t *testing.T, args ...string) *servedProcess {
 	return p
 }
 
+// inferOutputs posts an infer request and returns its outputs by name,
+// failing the test on any status but 200.
+func inferOutputs(t *testing.T, url string, body []byte) map[string]json.RawMessage {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Outputs []struct {
+			Name string
+			Data json.RawMessage
+		}
+	}
+	err = json.NewDecoder(resp.Body).Decode(&r)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("POST %s: status %d, %v", url, resp.StatusCode, err)
+	}
+	got := map[string]json.RawMessage{}
+	for _, o := range r.Outputs {
+		got[o.Name] = o.Data
+	}
+	return got
+}
+
 // The protocol's own request shape (one FP32 input of shape [1, 784])
 // gets the class that gozoo predict gives for the same pixels; SIGTERM
 // stops accepting, answers the requests in flight, and exits 0.
@@ -120,25 +146,7 @@ func TestServeLikePredictAndDrain(t *testing.T) {
 		return []byte(fmt.Sprintf(`{"id": "%d", "inputs": [{"name": "input0", "shape": [1, 784], "datatype": "FP32", "data": %s}]}`, i, data))
 	}
 	for i := range 10 {
-		resp, err := http.Post(url, "application/json", bytes.NewReader(bodyOf(i)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var r struct {
-			Outputs []struct {
-				Name string
-				Data json.RawMessage
-			}
-		}
-		err = json.NewDecoder(resp.Body).Decode(&r)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != 200 {
-			t.Fatalf("digit %d: status %d, %v", i, resp.StatusCode, err)
-		}
-		got := map[string]json.RawMessage{}
-		for _, o := range r.Outputs {
-			got[o.Name] = o.Data
-		}
+		got := inferOutputs(t, url, bodyOf(i))
 		var class []int
 		var probs []float64 // row-major [1, 10]
 		json.Unmarshal(got["class"], &class)

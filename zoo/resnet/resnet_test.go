@@ -3,6 +3,7 @@ package resnet_test
 import (
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -62,23 +63,11 @@ func TestResNet20Size(t *testing.T) {
 		}
 		h := tc.input[1]
 		for name, want := range map[string][]int{"layer1.2.relu2": {16, h, h}, "layer2.0.downsample.1": {32, (h + 1) / 2, (h + 1) / 2}, "layer3.2.relu2": {64, ((h+1)/2 + 1) / 2, ((h+1)/2 + 1) / 2}, "avgpool": {64}} {
-			if got := shapes[name]; !sameInts(got, want) {
+			if got := shapes[name]; !slices.Equal(got, want) {
 				t.Errorf("%v: %s has shape %v, want %v", tc.input, name, got, want)
 			}
 		}
 	}
-}
-
-func sameInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestConfigValidate(t *testing.T) {
