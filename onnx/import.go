@@ -378,6 +378,18 @@ func (x *importer) index() error {
 			t.name = n.outputs[0]
 			x.consts[n.outputs[0]] = t
 		}
+		// An Identity of a constant is that constant under another name:
+		// torch.onnx.export writes one for every initializer equal to
+		// another (the zero biases of a freshly built torchvision ResNet,
+		// its BatchNorms folded). It becomes no layer.
+		if n.opType == "Identity" && (n.domain == "" || n.domain == "ai.onnx") && len(n.inputs) == 1 && len(n.outputs) == 1 && n.outputs[0] != "" {
+			if t, isConst := x.consts[n.inputs[0]]; isConst {
+				alias := *t
+				alias.name = n.outputs[0]
+				x.consts[n.outputs[0]] = &alias
+				x.visited[n.index] = true
+			}
+		}
 	}
 	if _, ok := producer[x.output]; !ok && x.output != x.input.name {
 		return corruptf("no node produces the graph output %q", x.output)

@@ -120,10 +120,14 @@ func TestImportPatterns(t *testing.T) {
 		name  string
 		batch any
 		shape []int64
+		// alias reads the weights and bias through Identity nodes, as
+		// torch.onnx.export writes initializers equal to others.
+		alias bool
 	}{
-		{"symbolic batch", "N", []int64{0, -1}},
-		{"fixed batch", 1, []int64{1, 4}},
-		{"inferred batch", "N", []int64{-1, 4}},
+		{"symbolic batch", "N", []int64{0, -1}, false},
+		{"fixed batch", 1, []int64{1, 4}, false},
+		{"inferred batch", "N", []int64{-1, 4}, false},
+		{"constants through Identity", "N", []int64{0, -1}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := newGraph().input("x", tc.batch, 1, 2, 2)
@@ -131,9 +135,15 @@ func TestImportPatterns(t *testing.T) {
 			g.node("Constant", "shape", nil, "shape", tensorAttr(int64TensorBytes("s", tc.shape)))
 			g.node("Reshape", "flat", []string{"x", "shape"}, "f")
 			g.node("Constant", "w", nil, "w", tensorAttr(floatTensorBytes("w", []int{4, 3}, w)))
-			g.node("MatMul", "mm", []string{"f", "w"}, "mm")
 			g.node("Constant", "b", nil, "b", attr{name: "value_floats", typ: attrFloats, floats: b})
-			g.node("Add", "add", []string{"b", "mm"}, "h")
+			wName, bName := "w", "b"
+			if tc.alias {
+				g.node("Identity", "wid", []string{"w"}, "w2")
+				g.node("Identity", "bid", []string{"b"}, "b2")
+				wName, bName = "w2", "b2"
+			}
+			g.node("MatMul", "mm", []string{"f", wName}, "mm")
+			g.node("Add", "add", []string{bName, "mm"}, "h")
 			g.floats("gamma", []int{3}, gamma...).floats("beta", []int{3}, beta...).floats("mean", []int{3}, mean...).floats("var", []int{3}, vars...)
 			g.node("BatchNormalization", "bn", []string{"h", "gamma", "beta", "mean", "var"}, "n", floatAttr("epsilon", eps))
 			g.floats("ratio", nil, 0.25)
