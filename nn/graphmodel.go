@@ -21,9 +21,8 @@ type GraphModel struct {
 	layers  []Layer
 	args    [][]int // for each layer, its arguments: -1-i is input i, j >= 0 layer j
 	shapes  [][]int
-	output  int // the layer whose output is the model's
-	initOf  map[Layer]string
-	nameIdx map[string]int
+	output  int            // the layer whose output is the model's
+	nameIdx map[string]int // while building: a name to its arg index
 }
 
 type graphInput struct {
